@@ -1,0 +1,76 @@
+"""Remove what the answers made unused from the freshly generated project.
+
+The table below is the whole policy: each answer names the paths it makes unused. ``main`` deletes
+them; deleting what is already gone is a no-op, so running the hook again (as ``cruft update`` does)
+changes nothing. Standard library only, no network, nothing random.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+PACKAGE = "src/{slug}"
+
+# (variable, value) -> paths, relative to the project, that this answer makes unused.
+UNUSED = {
+    ("error_format", "json"): [
+        f"{PACKAGE}/errors/negotiation.py",
+        f"{PACKAGE}/errors/pages.py",
+        f"{PACKAGE}/main",
+        f"{PACKAGE}/templates",
+        "tests/test_negotiation.py",
+        "tests/test_pages.py",
+    ],
+    ("error_format", "html"): [
+        f"{PACKAGE}/errors/negotiation.py",
+        f"{PACKAGE}/errors/problem.py",
+        "tests/test_negotiation.py",
+        "tests/test_problem.py",
+    ],
+    ("layout", "blueprints"): [
+        f"{PACKAGE}/views.py",
+    ],
+    ("layout", "single_module"): [
+        f"{PACKAGE}/api",
+        f"{PACKAGE}/main",
+    ],
+    ("use_email_logging", False): [
+        f"{PACKAGE}/reporting/email.py",
+        "tests/test_email.py",
+    ],
+    ("use_file_logging", False): [
+        f"{PACKAGE}/reporting/logfile.py",
+        "tests/test_logfile.py",
+    ],
+    ("use_sentry", False): [
+        f"{PACKAGE}/reporting/sentry.py",
+        "tests/test_sentry.py",
+    ],
+}
+
+
+def unused_paths(answers: dict) -> list[str]:
+    """The project-relative paths that ``answers`` make unused, sorted and without repeats."""
+    paths = {
+        path.format(slug=answers["project_slug"])
+        for (variable, value), paths in UNUSED.items()
+        if answers[variable] == value
+        for path in paths
+    }
+    return sorted(paths)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def main(answers: dict, project: Path) -> None:
+    for relative in unused_paths(answers):
+        remove(project / relative)
+
+
+if __name__ == "__main__":
+    main(json.loads(r"""{{ cookiecutter | tojson }}"""), Path.cwd())

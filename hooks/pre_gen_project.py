@@ -1,0 +1,71 @@
+"""Reject answers that would generate a broken project, before anything is written.
+
+Cookiecutter renders this file with the answers and runs it with its own interpreter, so it uses the
+standard library only. The answers enter as JSON data, never as Python syntax; the module itself is
+importable, and ``tests/test_hooks.py`` tests its checks directly.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+# Top-level names the generated project and its tests import besides the standard library's
+# (``sys.stdlib_module_names``): a package of the same name would shadow them.
+SHADOWED_MODULES = frozenset(
+    {
+        "aiosmtpd",
+        "concurrent_log_handler",
+        "dotenv",
+        "flask",
+        "itsdangerous",
+        "jinja2",
+        "markupsafe",
+        "pytest",
+        "ruff",
+        "sentry_sdk",
+        "src",
+        "tests",
+        "werkzeug",
+    }
+)
+
+SLUG_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
+EMAIL_PATTERN = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[A-Za-z0-9-]{2,}")
+
+
+def slug_error(slug: str) -> str | None:
+    """Return why ``slug`` cannot name the project's package, or None when it can."""
+    if not SLUG_PATTERN.fullmatch(slug):
+        return (
+            f"project_slug {slug!r} is not a lowercase Python identifier "
+            "(letters a-z, digits and '_', not starting with a digit)"
+        )
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return f"project_slug {slug!r} is a Python keyword"
+    if slug in SHADOWED_MODULES or slug in sys.stdlib_module_names:
+        return f"project_slug {slug!r} would shadow the module of the same name that the project imports"
+    return None
+
+
+def email_error(email: str) -> str | None:
+    """Return why ``email`` is not a usable author address, or None when it is."""
+    if not EMAIL_PATTERN.fullmatch(email):
+        return f"author_email {email!r} is not an email address (expected name@example.com)"
+    return None
+
+
+def errors(answers: dict) -> list[str]:
+    checks = (slug_error(answers["project_slug"]), email_error(answers["author_email"]))
+    return [message for message in checks if message]
+
+
+def main(answers: dict) -> int:
+    problems = errors(answers)
+    for message in problems:
+        print(f"ERROR: {message}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))

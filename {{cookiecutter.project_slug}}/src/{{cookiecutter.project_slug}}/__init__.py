@@ -1,0 +1,41 @@
+"""{{ cookiecutter.project_description }}"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+{% if cookiecutter.layout == "blueprints" %}
+from . import errors, reporting
+from .api import bp as api_bp
+from .config import from_environment
+{%- if cookiecutter.error_format != "json" %}
+from .main import bp as main_bp
+{%- endif %}
+{%- else %}
+from . import errors, reporting, views
+from .config import from_environment
+{%- endif %}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration from the environment, then ``config`` on top.
+
+    Reporting is set up before anything else can log, and error handling is registered on the app
+    itself, where routing errors (404, 405) reach it too.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(from_environment())
+    if config is not None:
+        app.config.from_mapping(config)
+
+    reporting.init_app(app)
+    errors.init_app(app)
+{%- if cookiecutter.layout == "blueprints" %}
+{%- if cookiecutter.error_format != "json" %}
+    app.register_blueprint(main_bp)
+{%- endif %}
+    app.register_blueprint(api_bp, url_prefix=app.config["API_PREFIX"])
+{%- else %}
+    views.init_app(app)
+{%- endif %}
+    return app

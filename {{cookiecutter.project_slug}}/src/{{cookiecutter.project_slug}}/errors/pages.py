@@ -1,0 +1,25 @@
+"""Errors as HTML pages rendered from ``templates/errors/``."""
+
+from flask import render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+SERVER_ERROR_DETAIL = "Something went wrong on our side. The error has been reported."
+
+
+def page_response(error: HTTPException) -> Response:
+    """Werkzeug's response for ``error`` (status and headers such as ``Allow``) with an HTML page.
+
+    ``errors/<code>.html`` is used where it exists, ``errors/error.html`` otherwise.
+    """
+    status = error.code or 500
+    response = error.get_response()
+    page = render_template(
+        [f"errors/{status}.html", "errors/error.html"],
+        status=status,
+        title=error.name,
+        detail=SERVER_ERROR_DETAIL if status >= 500 else error.description,
+    )
+    response.set_data(page)
+    response.content_type = "text/html; charset=utf-8"
+    return response

@@ -1,0 +1,29 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``)."""
+
+import json
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+MEDIA_TYPE = "application/problem+json"
+SERVER_ERROR_DETAIL = "The server could not complete the request. The error has been reported."
+
+
+def problem_details(error: HTTPException) -> dict:
+    """The problem object for ``error``; a server error never shows its own description."""
+    status = error.code or 500
+    problem = {
+        "type": "about:blank",
+        "title": error.name,
+        "status": status,
+        "detail": SERVER_ERROR_DETAIL if status >= 500 else error.description,
+    }
+    return {**getattr(error, "extensions", {}), **problem}
+
+
+def problem_response(error: HTTPException) -> Response:
+    """Werkzeug's response for ``error`` (status and headers such as ``Allow``) with a JSON body."""
+    response = error.get_response()
+    response.set_data(json.dumps(problem_details(error)))
+    response.content_type = MEDIA_TYPE
+    return response

@@ -1,0 +1,5 @@
+"""The HTML pages."""
+
+from .views import bp
+
+__all__ = ["bp"]

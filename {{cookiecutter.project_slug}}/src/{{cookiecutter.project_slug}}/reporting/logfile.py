@@ -1,0 +1,31 @@
+"""Error reports to a rotating log file, safe with several worker processes.
+
+``ConcurrentRotatingFileHandler`` (concurrent-log-handler) takes a lock file around every write and
+rotation, so gunicorn's workers can share one ``LOG_FILE`` without losing or repeating a line.
+"""
+
+import logging
+from pathlib import Path
+
+from concurrent_log_handler import ConcurrentRotatingFileHandler
+from flask import Flask
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s [in %(pathname)s:%(lineno)d]"
+
+
+def create_handler(app: Flask) -> logging.Handler | None:
+    """The file handler for ``LOG_FILE``; None, with a warning, when the file cannot be written."""
+    path = Path(app.config["LOG_FILE"])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = ConcurrentRotatingFileHandler(
+            path,
+            maxBytes=app.config["LOG_MAX_BYTES"],
+            backupCount=app.config["LOG_BACKUP_COUNT"],
+            encoding="utf-8",
+        )
+    except OSError as error:
+        app.logger.warning("Cannot write the log file %s (%s); logging to stderr only", path, error)
+        return None
+    handler.setFormatter(logging.Formatter(FORMAT))
+    return handler

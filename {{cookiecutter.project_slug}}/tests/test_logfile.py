@@ -1,0 +1,36 @@
+"""Error reports in the rotating log file."""
+
+import logging
+from pathlib import Path
+
+
+def log_text(app) -> str:
+    path = Path(app.config["LOG_FILE"])
+    return "".join(file.read_text(encoding="utf-8") for file in path.parent.glob(f"{path.name}*"))
+
+
+def test_unhandled_exception_traceback_lands_in_the_log_file(app, client):
+    client.get("/fail")
+    text = log_text(app)
+    assert "ERROR" in text
+    assert "Traceback" in text
+    assert "RuntimeError: database refused" in text
+
+
+def test_rotation_keeps_every_line(make_app):
+    app = make_app(LOG_MAX_BYTES=2000, LOG_BACKUP_COUNT=100)
+    for number in range(200):
+        app.logger.warning("line %03d", number)
+    path = Path(app.config["LOG_FILE"])
+    assert list(path.parent.glob(f"{path.name}.*")), "the file never rotated"
+    logged = [line.split("line ")[1][:3] for line in log_text(app).splitlines() if "line " in line]
+    assert sorted(logged) == [f"{number:03d}" for number in range(200)]
+
+
+def test_unwritable_log_location_falls_back_to_stderr(make_app, tmp_path, caplog):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    with caplog.at_level(logging.WARNING):
+        app = make_app(LOG_FILE=str(blocker / "app.log"))
+    assert "Cannot write the log file" in caplog.text
+    assert app.test_client().get("/api/items/1").status_code == 200
