@@ -1,0 +1,86 @@
+"""Shared fixtures: the template's answers, and a bake of each combination made once per session."""
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+
+# The prompts that change which files a project has, with every value each can take.
+OPTIONS = {
+    name: value if isinstance(value, list) else [True, False]
+    for name, value in CONTEXT.items()
+    if name in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry"}
+}
+COMBINATIONS = [
+    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
+]
+
+
+SHORT_NAMES = {"use_email_logging": "email", "use_file_logging": "file", "use_sentry": "sentry"}
+
+
+def combination_id(answers: dict) -> str:
+    """A readable id such as ``both-blueprints-no_email-file-no_sentry``."""
+    return "-".join(
+        value if isinstance(value, str) else SHORT_NAMES[name] if value else f"no_{SHORT_NAMES[name]}"
+        for name, value in answers.items()
+    )
+
+
+def checked_answers(answers: dict) -> dict:
+    """``answers``, once every key is known to be a prompt: cookiecutter ignores unknown keys."""
+    unknown = set(answers) - set(CONTEXT)
+    assert not unknown, f"not variables of cookiecutter.json: {sorted(unknown)}"
+    return answers
+
+
+def bake(cookies, **answers):
+    return cookies.bake(extra_context=checked_answers(answers), template=str(TEMPLATE))
+
+
+def matrix(test):
+    """Parametrize ``test`` over every combination, keeping each combination on one xdist worker."""
+    params = [
+        pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
+        for answers, name in ((answers, combination_id(answers)) for answers in COMBINATIONS)
+    ]
+    return pytest.mark.parametrize("answers", params)(test)
+
+
+@pytest.fixture(scope="session")
+def bakery(cookies_session):
+    """Bake a combination on first request and hand the same project to every later check."""
+    projects = {}
+
+    def project(answers: dict) -> Path:
+        key = combination_id(answers)
+        if key not in projects:
+            result = bake(cookies_session, **answers)
+            assert result.exception is None, f"baking {key} failed: {result.exception}"
+            assert result.exit_code == 0
+            projects[key] = result.project_path
+        return projects[key]
+
+    return project
+
+
+def require(tool: str) -> str:
+    """The path of ``tool``; the test is skipped without it, except on CI, where it fails."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def run(*command, cwd=None, env=None, timeout=600):
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,110 @@
+"""Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from conftest import matrix, run
+
+SLUG = "flask_service"
+PACKAGE = f"src/{SLUG}"
+FLASK_TEMPLATES = f"{PACKAGE}/templates/"
+RESIDUE = re.compile(r"\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+
+
+def expected_files(answers: dict) -> set[str]:
+    """The files a project with ``answers`` must have, stated independently of the hook's table."""
+    pages = answers["error_format"] in {"both", "html"}
+    problems = answers["error_format"] in {"both", "json"}
+    blueprints = answers["layout"] == "blueprints"
+    wanted = {
+        ".env.example": True,
+        ".gitignore": True,
+        "README.md": True,
+        "pyproject.toml": True,
+        f"{PACKAGE}/__init__.py": True,
+        f"{PACKAGE}/config.py": True,
+        f"{PACKAGE}/errors/__init__.py": True,
+        f"{PACKAGE}/errors/negotiation.py": pages and problems,
+        f"{PACKAGE}/errors/pages.py": pages,
+        f"{PACKAGE}/errors/problem.py": problems,
+        f"{PACKAGE}/reporting/__init__.py": True,
+        f"{PACKAGE}/reporting/email.py": answers["use_email_logging"],
+        f"{PACKAGE}/reporting/logfile.py": answers["use_file_logging"],
+        f"{PACKAGE}/reporting/sentry.py": answers["use_sentry"],
+        f"{PACKAGE}/api/__init__.py": blueprints,
+        f"{PACKAGE}/api/views.py": blueprints,
+        f"{PACKAGE}/main/__init__.py": blueprints and pages,
+        f"{PACKAGE}/main/views.py": blueprints and pages,
+        f"{PACKAGE}/views.py": not blueprints,
+        f"{PACKAGE}/templates/base.html": pages,
+        f"{PACKAGE}/templates/index.html": pages,
+        f"{PACKAGE}/templates/errors/404.html": pages,
+        f"{PACKAGE}/templates/errors/error.html": pages,
+        "tests/conftest.py": True,
+        "tests/test_app.py": True,
+        "tests/test_email.py": answers["use_email_logging"],
+        "tests/test_logfile.py": answers["use_file_logging"],
+        "tests/test_negotiation.py": pages and problems,
+        "tests/test_pages.py": pages,
+        "tests/test_problem.py": problems,
+        "tests/test_sentry.py": answers["use_sentry"],
+    }
+    return {path for path, present in wanted.items() if present}
+
+
+def files(project: Path) -> list[Path]:
+    return sorted(path for path in project.rglob("*") if path.is_file())
+
+
+@matrix
+def test_exact_file_set(bakery, answers):
+    project = bakery(answers)
+    assert {path.relative_to(project).as_posix() for path in files(project)} == expected_files(answers)
+    # A pruned package leaves no empty directory behind.
+    assert all(any(path.iterdir()) for path in project.rglob("*") if path.is_dir())
+
+
+@matrix
+def test_no_template_residue(bakery, answers):
+    project = bakery(answers)
+    for path in files(project):
+        relative = path.relative_to(project).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if relative.startswith(FLASK_TEMPLATES):
+            # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
+            assert "{%" in text and "cookiecutter" not in text, relative
+        else:
+            assert not RESIDUE.search(text), f"{relative}: {RESIDUE.search(text)[0]!r}"
+
+
+@matrix
+def test_whitespace_is_clean(bakery, answers):
+    project = bakery(answers)
+    for path in files(project):
+        relative = path.relative_to(project).as_posix()
+        text = path.read_text(encoding="utf-8")
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: last line"
+        assert not re.search(r"[ \t]$", text, re.MULTILINE), f"{relative}: trailing whitespace"
+        if path.suffix != ".py":  # ruff format judges the Python files
+            assert "\n\n\n" not in text, f"{relative}: two blank lines in a row"
+
+
+@matrix
+def test_ruff_check_and_format_pass(bakery, answers):
+    project = bakery(answers)
+    ruff = [sys.executable, "-m", "ruff"]
+    check = run(*ruff, "check", "--no-cache", ".", cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = run(*ruff, "format", "--check", "--no-cache", ".", cwd=project)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@matrix
+def test_generated_test_suite_passes(bakery, answers):
+    project = bakery(answers)
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"\d+ passed", result.stdout)
