@@ -25,6 +25,7 @@ SHADOWED_MODULES = frozenset(
         "ruff",
         "sentry_sdk",
         "src",
+        "test",
         "tests",
         "werkzeug",
     }

@@ -58,4 +58,4 @@ def test_email_is_off_in_testing(make_app, smtp_server, caplog):
     app.test_client().get("/fail")
     assert "Email error reports are off in debug and testing" in caplog.text
     assert inbox.wait_for(1, seconds=0.5) == []
-    assert not any(handler.get_name().endswith(".email") for handler in app.logger.handlers)
+    assert not any(handler.get_name() == "email" for handler in app.logger.handlers)

@@ -1,4 +1,4 @@
-"""{{ cookiecutter.project_description }}"""
+"""The application factory, ``create_app()``, which ``flask --app`` finds and calls."""
 
 from collections.abc import Mapping
 from typing import Any

@@ -64,10 +64,10 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "MAIL_USE_SSL": _boolean(environ, "MAIL_USE_SSL", False),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
-        "MAIL_SENDER": environ.get("MAIL_SENDER", "{{ cookiecutter.project_slug }}@localhost"),
+        "MAIL_SENDER": environ.get("MAIL_SENDER", f"{__package__}@localhost"),
 {%- endif %}
 {%- if cookiecutter.use_file_logging %}
-        "LOG_FILE": environ.get("LOG_FILE", "logs/{{ cookiecutter.project_slug }}.log"),
+        "LOG_FILE": environ.get("LOG_FILE", f"logs/{__package__}.log"),
         "LOG_MAX_BYTES": _integer(environ, "LOG_MAX_BYTES", 10 * 1024 * 1024),
         "LOG_BACKUP_COUNT": _integer(environ, "LOG_BACKUP_COUNT", 5),
 {%- endif %}

@@ -40,10 +40,10 @@ def install(logger: logging.Logger, name: str, handler: logging.Handler | None) 
 def init_app(app: Flask) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
 {%- if cookiecutter.use_file_logging %}
-    install(app.logger, "{{ cookiecutter.project_slug }}.logfile", logfile.create_handler(app))
+    install(app.logger, "logfile", logfile.create_handler(app))
 {%- endif %}
 {%- if cookiecutter.use_email_logging %}
-    install(app.logger, "{{ cookiecutter.project_slug }}.email", email.create_handler(app))
+    install(app.logger, "email", email.create_handler(app))
 {%- endif %}
 {%- if cookiecutter.use_sentry %}
     sentry.init_app(app)

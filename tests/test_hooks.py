@@ -1,0 +1,119 @@
+"""Unit tests of the hooks, imported as plain modules (their Jinja sits in a string at the bottom)."""
+
+import ast
+import importlib.util
+import shutil
+import sys
+
+import pytest
+from conftest import CONTEXT, TEMPLATE
+
+PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load("pre_gen_project")
+post_gen = load("post_gen_project")
+
+
+def answers(**overrides) -> dict:
+    defaults = {name: value[0] if isinstance(value, list) else value for name, value in CONTEXT.items()}
+    return {**defaults, "project_slug": "shop", **overrides}
+
+
+@pytest.mark.parametrize("slug", ["shop", "my_shop", "_private", "shop2"])
+def test_valid_slugs_pass(slug):
+    assert pre_gen.slug_error(slug) is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "reason"),
+    [
+        ("My Shop", "not a lowercase Python identifier"),
+        ("my-shop", "not a lowercase Python identifier"),
+        ("2shop", "not a lowercase Python identifier"),
+        ("Shop", "not a lowercase Python identifier"),
+        ("", "not a lowercase Python identifier"),
+        ("class", "keyword"),
+        ("match", "keyword"),
+        ("flask", "shadow"),
+        ("logging", "shadow"),
+        ("email", "shadow"),
+        ("sentry_sdk", "shadow"),
+        ("test", "shadow"),
+        ("tests", "shadow"),
+    ],
+)
+def test_bad_slugs_are_rejected_with_the_reason(slug, reason):
+    assert reason in pre_gen.slug_error(slug)
+
+
+@pytest.mark.parametrize("email", ["you@example.com", "first.last+tag@mail.example.co.uk"])
+def test_valid_emails_pass(email):
+    assert pre_gen.email_error(email) is None
+
+
+@pytest.mark.parametrize("email", ["", "you", "you@", "@example.com", "you@example", "a b@example.com"])
+def test_bad_emails_are_rejected(email):
+    assert "not an email address" in pre_gen.email_error(email)
+
+
+def test_pre_gen_main_reports_every_problem_and_fails(capsys):
+    assert pre_gen.main(answers(project_slug="class", author_email="nobody")) == 1
+    assert capsys.readouterr().err.count("ERROR:") == 2
+
+
+def test_pre_gen_main_accepts_the_defaults():
+    assert pre_gen.main(answers()) == 0
+
+
+def test_every_path_in_the_table_exists_in_the_template():
+    for paths in post_gen.UNUSED.values():
+        for path in paths:
+            assert (PROJECT_TEMPLATE / path.format(slug="{{cookiecutter.project_slug}}")).exists(), path
+
+
+def test_every_table_key_is_a_prompt_and_one_of_its_values():
+    for variable, value in post_gen.UNUSED:
+        choices = CONTEXT[variable] if isinstance(CONTEXT[variable], list) else [True, False]
+        assert value in choices, (variable, value)
+
+
+def test_json_only_prunes_pages_templates_and_their_tests():
+    unused = post_gen.unused_paths(answers(error_format="json"))
+    assert {"src/shop/templates", "src/shop/errors/pages.py", "tests/test_pages.py"} <= set(unused)
+    assert "src/shop/errors/problem.py" not in unused
+
+
+def test_unused_paths_have_no_repeats():
+    unused = post_gen.unused_paths(answers(error_format="json", layout="single_module"))
+    assert unused.count("src/shop/main") == 1
+
+
+def test_post_gen_is_idempotent(tmp_path):
+    project = tmp_path / "shop"
+    shutil.copytree(PROJECT_TEMPLATE, project)
+    (project / "src/{{cookiecutter.project_slug}}").rename(project / "src/shop")
+    chosen = answers(error_format="html", layout="single_module", use_file_logging=False)
+    post_gen.main(chosen, project)
+    after_once = sorted(path.relative_to(project) for path in project.rglob("*"))
+    post_gen.main(chosen, project)
+    assert sorted(path.relative_to(project) for path in project.rglob("*")) == after_once
+    assert not (project / "src/shop/api").exists()
+    assert not (project / "src/shop/reporting/logfile.py").exists()
+    assert (project / "src/shop/views.py").exists()
+
+
+@pytest.mark.parametrize("hook", ["pre_gen_project", "post_gen_project"])
+def test_hooks_import_only_the_standard_library(hook):
+    tree = ast.parse((TEMPLATE / "hooks" / f"{hook}.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= sys.stdlib_module_names

@@ -1,0 +1,106 @@
+"""The prompts and the command line: defaults, overrides, and answers refused before anything is written."""
+
+import json
+import sys
+import tomllib
+
+import pytest
+from conftest import CONTEXT, TEMPLATE, bake, checked_answers, run
+
+VARIABLES = [name for name in CONTEXT if not name.startswith("_")]
+
+
+def cookiecutter_cli(*args, cwd):
+    return run(sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), *args, cwd=cwd)
+
+
+def test_every_prompt_has_a_question_and_every_choice_a_label():
+    prompts = CONTEXT["__prompts__"]
+    assert set(prompts) == set(VARIABLES)
+    for name in VARIABLES:
+        if isinstance(CONTEXT[name], list):
+            value = CONTEXT[name]
+            assert set(prompts[name]) == {"__prompt__", *value}, name
+
+
+def test_override_guard_catches_a_typo():
+    with pytest.raises(AssertionError, match="use_sentri"):
+        checked_answers({"use_sentri": True})
+
+
+def test_no_input_uses_the_defaults(tmp_path):
+    result = cookiecutter_cli("-o", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "flask_service"
+    assert (project / "src/flask_service/errors/negotiation.py").exists()
+    assert (project / "src/flask_service/reporting/logfile.py").exists()
+    assert not (project / "src/flask_service/reporting/sentry.py").exists()
+
+
+def test_command_line_overrides_take_yes_for_a_boolean(tmp_path):
+    result = cookiecutter_cli(
+        "-o", str(tmp_path), "project_name=Order Desk", "error_format=json", "use_sentry=yes", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    package = tmp_path / "order_desk" / "src" / "order_desk"
+    assert (package / "reporting/sentry.py").exists()
+    assert not (package / "templates").exists()
+
+
+def test_slug_derives_from_the_name_with_dashes_and_spaces(cookies):
+    result = bake(cookies, project_name="Billing-API Gateway")
+    assert result.exception is None
+    assert result.project_path.name == "billing_api_gateway"
+
+
+def test_quotes_in_text_answers_stay_valid_toml(cookies):
+    result = bake(cookies, project_description='Say "hi" \\ to \'everyone\'', author_name='O"Brien')
+    pyproject = tomllib.loads((result.project_path / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == 'Say "hi" \\ to \'everyone\''
+    assert pyproject["project"]["authors"] == [{"name": 'O"Brien', "email": "you@example.com"}]
+    for path in result.project_path.rglob("*.py"):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("project_slug=class", "project_slug 'class' is a Python keyword"),
+        ("project_slug=my-shop", "project_slug 'my-shop' is not a lowercase Python identifier"),
+        ("project_slug=flask", "project_slug 'flask' would shadow"),
+        ("author_email=nobody", "author_email 'nobody' is not an email address"),
+    ],
+)
+def test_bad_answers_fail_in_pre_gen_and_leave_nothing(tmp_path, answer, message):
+    output = tmp_path / "out"
+    output.mkdir()
+    result = cookiecutter_cli("-o", str(output), answer, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"ERROR: {message}" in result.stderr
+    assert list(output.iterdir()) == []
+
+
+def test_replay_file_answers_are_all_variables():
+    """Users' replay files and CI rely on these names: they are part of the template's interface."""
+    assert VARIABLES == [
+        "project_name",
+        "project_slug",
+        "project_description",
+        "author_name",
+        "author_email",
+        "error_format",
+        "layout",
+        "use_email_logging",
+        "use_file_logging",
+        "use_sentry",
+    ]
+    assert json.dumps(CONTEXT["error_format"]) == '["both", "html", "json"]'
+
+
+def test_a_long_slug_still_bakes_lint_clean(cookies):
+    answers = {"project_name": "Customer Notification Preferences Service", "use_email_logging": True}
+    result = bake(cookies, **answers, use_sentry=True)
+    assert result.exception is None
+    for command in (["check"], ["format", "--check"]):
+        lint = run(sys.executable, "-m", "ruff", *command, "--no-cache", ".", cwd=result.project_path)
+        assert lint.returncode == 0, lint.stdout
