@@ -18,9 +18,7 @@ OPTIONS = {
     for name, value in CONTEXT.items()
     if name in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry"}
 }
-COMBINATIONS = [
-    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
-]
+COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
 
 
 SHORT_NAMES = {"use_email_logging": "email", "use_file_logging": "file", "use_sentry": "sentry"}

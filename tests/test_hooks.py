@@ -6,6 +6,7 @@ import shutil
 import sys
 
 import pytest
+
 from conftest import CONTEXT, TEMPLATE
 
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
@@ -114,6 +115,9 @@ def test_post_gen_is_idempotent(tmp_path):
 def test_hooks_import_only_the_standard_library(hook):
     tree = ast.parse((TEMPLATE / "hooks" / f"{hook}.py").read_text(encoding="utf-8"))
     imported = {
-        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
     } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= sys.stdlib_module_names

@@ -5,6 +5,7 @@ import sys
 import tomllib
 
 import pytest
+
 from conftest import CONTEXT, TEMPLATE, bake, checked_answers, run
 
 VARIABLES = [name for name in CONTEXT if not name.startswith("_")]
@@ -54,9 +55,9 @@ def test_slug_derives_from_the_name_with_dashes_and_spaces(cookies):
 
 
 def test_quotes_in_text_answers_stay_valid_toml(cookies):
-    result = bake(cookies, project_description='Say "hi" \\ to \'everyone\'', author_name='O"Brien')
+    result = bake(cookies, project_description="Say \"hi\" \\ to 'everyone'", author_name='O"Brien')
     pyproject = tomllib.loads((result.project_path / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["description"] == 'Say "hi" \\ to \'everyone\''
+    assert pyproject["project"]["description"] == "Say \"hi\" \\ to 'everyone'"
     assert pyproject["project"]["authors"] == [{"name": 'O"Brien', "email": "you@example.com"}]
     for path in result.project_path.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
