@@ -31,6 +31,9 @@ def test_fresh_install_passes_its_own_tests(cookies, tmp_path, answers):
     python = str(venv / "bin" / "python")
     install = run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", cwd=project, timeout=900)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project)
+    assert routes.returncode == 0, routes.stderr
+    assert "/api/items/<int:item_id>" in routes.stdout
     tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout

@@ -3,6 +3,7 @@
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 from conftest import matrix, run
@@ -54,6 +55,19 @@ def expected_files(answers: dict) -> set[str]:
     return {path for path, present in wanted.items() if present}
 
 
+def expected_dependencies(answers: dict) -> tuple[set[str], set[str]]:
+    """The distributions a project with ``answers`` needs at run time, and in its dev extra."""
+    runtime = {"flask", "python-dotenv"}
+    runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
+    runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
+    dev = {"pytest", "ruff"} | ({"aiosmtpd"} if answers["use_email_logging"] else set())
+    return runtime, dev
+
+
+def names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~ ;]", requirement, maxsplit=1)[0] for requirement in requirements}
+
+
 def files(project: Path) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file())
 
@@ -64,6 +78,14 @@ def test_exact_file_set(bakery, answers):
     assert {path.relative_to(project).as_posix() for path in files(project)} == expected_files(answers)
     # A pruned package leaves no empty directory behind.
     assert all(any(path.iterdir()) for path in project.rglob("*") if path.is_dir())
+
+
+@matrix
+def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
+    project = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime, dev = expected_dependencies(answers)
+    assert names(project["dependencies"]) == runtime
+    assert names(project["optional-dependencies"]["dev"]) == dev
 
 
 @matrix
