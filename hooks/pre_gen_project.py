@@ -14,25 +14,39 @@ import sys
 # (``sys.stdlib_module_names``): a package of the same name would shadow them.
 SHADOWED_MODULES = frozenset(
     {
+        "_pytest",
         "aiosmtpd",
+        "blinker",
+        "certifi",
+        "click",
         "concurrent_log_handler",
         "dotenv",
         "flask",
+        "iniconfig",
         "itsdangerous",
         "jinja2",
         "markupsafe",
+        "packaging",
+        "pluggy",
+        "portalocker",
         "pytest",
         "ruff",
         "sentry_sdk",
         "src",
         "test",
         "tests",
+        "urllib3",
         "werkzeug",
     }
 )
 
 SLUG_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-EMAIL_PATTERN = re.compile(r"[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[A-Za-z0-9-]{2,}")
+# Long enough for any sensible package name, short enough that every generated line fits in 100.
+SLUG_MAX_LENGTH = 32
+EMAIL_PATTERN = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
+)
 
 
 def slug_error(slug: str) -> str | None:
@@ -42,6 +56,10 @@ def slug_error(slug: str) -> str | None:
             f"project_slug {slug!r} is not a lowercase Python identifier "
             "(letters a-z, digits and '_', not starting with a digit)"
         )
+    if len(slug) > SLUG_MAX_LENGTH:
+        return f"project_slug {slug!r} is longer than {SLUG_MAX_LENGTH} characters"
+    if slug.startswith("test_") or slug == "conftest":
+        return f"project_slug {slug!r} would be taken for one of the project's test modules"
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return f"project_slug {slug!r} is a Python keyword"
     if slug in SHADOWED_MODULES or slug in sys.stdlib_module_names:

@@ -41,6 +41,10 @@ def test_valid_slugs_pass(slug):
         ("2shop", "not a lowercase Python identifier"),
         ("Shop", "not a lowercase Python identifier"),
         ("", "not a lowercase Python identifier"),
+        ("a" * 33, "longer than 32 characters"),
+        ("test_app", "test modules"),
+        ("conftest", "test modules"),
+        ("click", "shadow"),
         ("class", "keyword"),
         ("match", "keyword"),
         ("flask", "shadow"),
@@ -60,7 +64,10 @@ def test_valid_emails_pass(email):
     assert pre_gen.email_error(email) is None
 
 
-@pytest.mark.parametrize("email", ["", "you", "you@", "@example.com", "you@example", "a b@example.com"])
+@pytest.mark.parametrize(
+    "email",
+    ["", "you", "you@", "@example.com", "you@example", "a b@example.com", "you@..com", "a\\b@example.com"],
+)
 def test_bad_emails_are_rejected(email):
     assert "not an email address" in pre_gen.email_error(email)
 

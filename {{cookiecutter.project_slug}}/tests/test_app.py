@@ -1,4 +1,6 @@
 import pytest
+from werkzeug.exceptions import Unauthorized
+from werkzeug.wrappers import Response
 
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 from {{ cookiecutter.project_slug }}.errors import APIError
@@ -10,9 +12,12 @@ def test_config_mapping_is_applied_last(make_app, monkeypatch):
     assert app.config["API_PREFIX"] == "/v2"
 
 
-def test_config_reads_api_prefix_from_environment():
+def test_api_prefix_is_normalised_from_environment_and_mapping(make_app):
     assert from_environment({"API_PREFIX": "v1/"})["API_PREFIX"] == "/v1"
     assert from_environment({})["API_PREFIX"] == "/api"
+    app = make_app(API_PREFIX="v2/")
+    assert app.config["API_PREFIX"] == "/v2"
+    assert app.test_client().get("/v2/items/1").status_code == 200
 
 
 def test_bad_log_level_is_a_clear_config_error():
@@ -66,6 +71,22 @@ def test_unhandled_exception_is_500_without_its_message(client, path):
     assert "Traceback" not in body
 
 
+def test_a_response_given_to_an_exception_is_sent_as_it_is(app):
+    def login():
+        raise Unauthorized(response=Response("Sign in first", 401, {"WWW-Authenticate": "Basic"}))
+
+    app.add_url_rule("/login", "login", login)
+    response = app.test_client().get("/login")
+    assert response.status_code == 401
+    assert response.get_data(as_text=True) == "Sign in first"
+    assert response.headers["WWW-Authenticate"] == "Basic"
+
+
 def test_api_error_needs_an_error_status():
     with pytest.raises(ValueError, match="4xx or 5xx"):
         APIError("Fine", status=200)
+
+
+def test_api_error_cannot_replace_standard_members():
+    with pytest.raises(TypeError, match="title"):
+        APIError("Bad", **{"title": "Something else"})

@@ -2,9 +2,13 @@
 
 import socket
 import time
+from email import message_from_bytes
+from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 
 
 class Inbox:
@@ -12,7 +16,7 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content.decode("utf-8", errors="replace"))
+        self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
         return "250 Message accepted for delivery"
 
     def wait_for(self, count, seconds=10.0):
@@ -43,13 +47,13 @@ def test_unhandled_exception_is_emailed_to_admins(make_app, smtp_server):
         TESTING=False,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=controller.port,
-        ADMINS=["ops@example.com"],
+        ADMINS=["ops@example.com", "dev@example.com"],
     )
     assert app.test_client().get("/fail").status_code == 500
     [message] = inbox.wait_for(1)
-    assert "Subject: [{{ cookiecutter.project_slug }}] Application error" in message
-    assert "To: ops@example.com" in message
-    assert "RuntimeError: database refused" in message
+    assert message["Subject"] == f"[{app.name}] Application error"
+    assert message["To"] == "ops@example.com, dev@example.com"
+    assert "RuntimeError: database refused" in message.get_content()
 
 
 def test_email_is_off_in_testing(make_app, smtp_server, caplog):
@@ -57,5 +61,15 @@ def test_email_is_off_in_testing(make_app, smtp_server, caplog):
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, ADMINS=["ops@example.com"])
     app.test_client().get("/fail")
     assert "Email error reports are off in debug and testing" in caplog.text
+    assert all(handler.get_name() != "email" for handler in app.logger.handlers)
     assert inbox.wait_for(1, seconds=0.5) == []
-    assert not any(handler.get_name() == "email" for handler in app.logger.handlers)
+
+
+def test_mail_port_out_of_range_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="MAIL_PORT must be from 1 to 65535"):
+        from_environment({"MAIL_PORT": "99999"})
+
+
+def test_tls_and_ssl_together_are_refused(make_app):
+    with pytest.raises(ConfigError, match="not both"):
+        make_app(MAIL_USE_TLS=True, MAIL_USE_SSL=True)

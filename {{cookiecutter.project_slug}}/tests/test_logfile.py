@@ -1,7 +1,10 @@
 """Error reports in the rotating log file."""
 
-import logging
 from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 
 
 def log_text(app) -> str:
@@ -17,6 +20,13 @@ def test_unhandled_exception_traceback_lands_in_the_log_file(app, client):
     assert "RuntimeError: database refused" in text
 
 
+def test_building_the_app_twice_writes_each_line_once(make_app):
+    make_app()
+    app = make_app()
+    app.logger.warning("only once")
+    assert log_text(app).count("only once") == 1
+
+
 def test_rotation_keeps_every_line(make_app):
     app = make_app(LOG_MAX_BYTES=2000, LOG_BACKUP_COUNT=100)
     for number in range(200):
@@ -30,7 +40,14 @@ def test_rotation_keeps_every_line(make_app):
 def test_unwritable_log_location_falls_back_to_stderr(make_app, tmp_path, caplog):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    with caplog.at_level(logging.WARNING):
-        app = make_app(LOG_FILE=str(blocker / "app.log"))
+    app = make_app(LOG_FILE=str(blocker / "app.log"))
     assert "Cannot write the log file" in caplog.text
+    assert all(handler.get_name() != "logfile" for handler in app.logger.handlers)
     assert app.test_client().get("/api/items/1").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["LOG_MAX_BYTES", "LOG_BACKUP_COUNT"])
+@pytest.mark.parametrize("value", ["-1", "ten"])
+def test_bad_rotation_settings_are_clear_config_errors(name, value):
+    with pytest.raises(ConfigError, match=name):
+        from_environment({name: value})

@@ -17,6 +17,8 @@ PROBLEM = "application/problem+json"
         ("/no-such-page", "application/json", PROBLEM),
         ("/no-such-page", "application/problem+json", PROBLEM),
         ("/no-such-page", "text/html;q=0.5, application/json", PROBLEM),
+        ("/no-such-page", "application/json, */*", PROBLEM),
+        ("/no-such-page", "text/*, application/json", PROBLEM),
         ("/api/no-such-thing", None, PROBLEM),
         ("/api/no-such-thing", "text/html", PROBLEM),
         ("/apiary", "*/*", HTML),
@@ -27,3 +29,8 @@ def test_error_format_follows_path_and_accept(client, path, accept, expected):
     response = client.get(path, headers=headers)
     assert response.status_code == 404
     assert response.mimetype == expected
+
+
+def test_negotiated_errors_vary_with_accept(client):
+    assert "Accept" in client.get("/no-such-page").vary
+    assert "Accept" not in client.get("/api/no-such-thing").vary

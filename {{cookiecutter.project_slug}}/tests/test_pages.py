@@ -20,6 +20,12 @@ def test_missing_page_uses_the_404_template(client):
     assert "<header>" in body
 
 
+def test_abort_description_is_shown_on_the_page(client):
+    body = page(client.get("/gone", headers=BROWSER), 410)
+    assert "This page was retired in 2024." in body
+    assert "Gone" in body
+
+
 def test_other_errors_use_the_generic_template(client):
     response = client.post("/", headers=BROWSER)
     body = page(response, 405)

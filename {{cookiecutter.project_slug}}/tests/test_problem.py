@@ -1,6 +1,10 @@
 """Errors as RFC 9457 problem details."""
 
+from datetime import date
+
 import pytest
+
+from {{ cookiecutter.project_slug }}.errors import APIError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -46,4 +50,13 @@ def test_request_body_errors_are_problems(client, data, content_type, status):
 def test_unhandled_exception_is_a_generic_problem(client):
     body = problem(client.get("/api/fail"), 500)
     assert body["title"] == "Internal Server Error"
-    assert "reported" in body["detail"]
+    assert body["detail"] == "The server could not complete the request."
+
+
+def test_extensions_are_encoded_like_flask_json(app):
+    def closed():
+        raise APIError("The shop is closed today.", status=409, reopens=date(2030, 1, 2))
+
+    app.add_url_rule("/api/closed", "closed", closed)
+    body = problem(app.test_client().get("/api/closed"), 409)
+    assert body["reopens"] == "Wed, 02 Jan 2030 00:00:00 GMT"

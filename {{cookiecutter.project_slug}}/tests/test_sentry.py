@@ -42,22 +42,22 @@ def sentry_events():
     server.server_close()
 
 
-def test_unhandled_exception_is_reported_once(make_app, sentry_events):
+def test_unhandled_exception_is_reported_once_and_client_errors_not(make_app, sentry_events):
     dsn, events = sentry_events
-    make_app(SENTRY_DSN=dsn).test_client().get("/fail")
-    sentry_sdk.flush()
+    client = make_app(SENTRY_DSN=dsn).test_client()
+    client.get("/fail")
+    client.get("/no-such-page")
+    client.get("/api/items/999")
+    sentry_sdk.flush(timeout=10)
     [event] = events
     [exception] = event["exception"]["values"]
     assert exception["type"] == "RuntimeError"
 
 
-def test_client_errors_are_not_reported(make_app, sentry_events):
+def test_an_app_without_a_dsn_stops_an_earlier_apps_reports(make_app, sentry_events, caplog):
     dsn, events = sentry_events
-    make_app(SENTRY_DSN=dsn).test_client().get("/no-such-page")
-    sentry_sdk.flush()
-    assert events == []
-
-
-def test_sentry_is_off_without_a_dsn(make_app, caplog):
-    make_app()
+    make_app(SENTRY_DSN=dsn)
+    make_app().test_client().get("/fail")
+    sentry_sdk.flush(timeout=10)
     assert "Sentry reporting is off" in caplog.text
+    assert events == []

@@ -7,13 +7,13 @@ from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
 from . import errors, reporting
 from .api import bp as api_bp
-from .config import from_environment
+from .config import from_environment, url_prefix
 {%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
 {%- endif %}
 {%- else %}
 from . import errors, reporting, views
-from .config import from_environment
+from .config import from_environment, url_prefix
 {%- endif %}
 
 
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(from_environment())
     if config is not None:
         app.config.from_mapping(config)
+    app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
 
     reporting.init_app(app)
     errors.init_app(app)

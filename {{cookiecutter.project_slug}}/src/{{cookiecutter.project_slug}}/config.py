@@ -23,14 +23,24 @@ def _log_level(environ: Mapping[str, str]) -> str:
 {%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging %}
 
 
-def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+def _integer(
+    environ: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> int:
     value = environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ConfigError(f"{name} must be {bounds}, not {number}")
+    return number
 {%- endif %}
 {%- if cookiecutter.use_email_logging %}
 
@@ -47,19 +57,26 @@ def _boolean(environ: Mapping[str, str], name: str, default: bool) -> bool:
 {%- endif %}
 
 
-def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Return the app's configuration from ``environ``, with defaults for what is not set."""
-    api_prefix = environ.get("API_PREFIX", "/api").strip("/")
+def url_prefix(value: str) -> str:
+    """``value`` as a URL prefix: ``"v1/"`` becomes ``"/v1"``, and ``"/"`` the empty prefix."""
+    value = value.strip().strip("/")
+    return f"/{value}" if value else ""
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The app's configuration from ``environ`` (``os.environ`` by default), with defaults."""
+    if environ is None:
+        environ = os.environ
     return {
         "SECRET_KEY": environ.get("SECRET_KEY"),
-        "API_PREFIX": f"/{api_prefix}" if api_prefix else "",
+        "API_PREFIX": url_prefix(environ.get("API_PREFIX", "/api")),
         "LOG_LEVEL": _log_level(environ),
 {%- if cookiecutter.use_email_logging %}
         "ADMINS": [
             address.strip() for address in environ.get("ADMINS", "").split(",") if address.strip()
         ],
         "MAIL_SERVER": environ.get("MAIL_SERVER"),
-        "MAIL_PORT": _integer(environ, "MAIL_PORT", 25),
+        "MAIL_PORT": _integer(environ, "MAIL_PORT", 25, minimum=1, maximum=65535),
         "MAIL_USE_TLS": _boolean(environ, "MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _boolean(environ, "MAIL_USE_SSL", False),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME"),

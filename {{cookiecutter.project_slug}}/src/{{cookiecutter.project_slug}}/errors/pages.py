@@ -4,7 +4,7 @@ from flask import render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-SERVER_ERROR_DETAIL = "Something went wrong on our side. The error has been reported."
+SERVER_ERROR_DETAIL = "Something went wrong on our side. Please try again later."
 
 
 def page_response(error: HTTPException) -> Response:

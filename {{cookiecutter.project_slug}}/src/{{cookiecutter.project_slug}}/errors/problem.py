@@ -1,16 +1,18 @@
 """Errors as RFC 9457 problem details (``application/problem+json``)."""
 
-import json
-
+from flask import json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 MEDIA_TYPE = "application/problem+json"
-SERVER_ERROR_DETAIL = "The server could not complete the request. The error has been reported."
+SERVER_ERROR_DETAIL = "The server could not complete the request."
 
 
 def problem_details(error: HTTPException) -> dict:
-    """The problem object for ``error``; a server error never shows its own description."""
+    """The problem object for ``error``; a server error never shows its own description.
+
+    Extension members come first, so that they cannot replace the standard ones.
+    """
     status = error.code or 500
     problem = {
         "type": "about:blank",
@@ -24,6 +26,6 @@ def problem_details(error: HTTPException) -> dict:
 def problem_response(error: HTTPException) -> Response:
     """Werkzeug's response for ``error`` (status and headers such as ``Allow``) with a JSON body."""
     response = error.get_response()
-    response.set_data(json.dumps(problem_details(error)))
+    response.set_data(json.dumps(problem_details(error), sort_keys=False))
     response.content_type = MEDIA_TYPE
     return response

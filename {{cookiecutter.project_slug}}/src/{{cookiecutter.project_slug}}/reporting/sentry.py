@@ -1,7 +1,8 @@
 """Error reports to Sentry through sentry-sdk's Flask integration.
 
 Off (no network at all) unless ``SENTRY_DSN`` is set. sentry-sdk's defaults collect no personal
-data: no cookies, user details or client addresses.
+data: no cookies, user details or client addresses. The SDK's client is global to the process, so
+each ``init_app`` first closes the one an earlier app started.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,6 +20,8 @@ def release(app: Flask) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    if sentry_sdk.get_client().is_active():
+        sentry_sdk.get_client().close()
     dsn = app.config["SENTRY_DSN"]
     if not dsn:
         app.logger.info("Sentry reporting is off: SENTRY_DSN is not set.")
