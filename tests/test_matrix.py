@@ -72,6 +72,12 @@ def files(project: Path) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file())
 
 
+def texts(project: Path):
+    """Each file of ``project`` as (path relative to the project, suffix, text)."""
+    for path in files(project):
+        yield path.relative_to(project).as_posix(), path.suffix, path.read_text(encoding="utf-8")
+
+
 @matrix
 def test_exact_file_set(bakery, answers):
     project = bakery(answers)
@@ -90,10 +96,7 @@ def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
 
 @matrix
 def test_no_template_residue(bakery, answers):
-    project = bakery(answers)
-    for path in files(project):
-        relative = path.relative_to(project).as_posix()
-        text = path.read_text(encoding="utf-8")
+    for relative, _, text in texts(bakery(answers)):
         if relative.startswith(FLASK_TEMPLATES):
             # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
             assert "{%" in text and "cookiecutter" not in text, relative
@@ -103,13 +106,10 @@ def test_no_template_residue(bakery, answers):
 
 @matrix
 def test_whitespace_is_clean(bakery, answers):
-    project = bakery(answers)
-    for path in files(project):
-        relative = path.relative_to(project).as_posix()
-        text = path.read_text(encoding="utf-8")
+    for relative, suffix, text in texts(bakery(answers)):
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: last line"
         assert not re.search(r"[ \t]$", text, re.MULTILINE), f"{relative}: trailing whitespace"
-        if path.suffix == ".py":
+        if suffix == ".py":
             # ruff format keeps these two, which a removed Jinja block can leave behind.
             assert "\n\n\n\n" not in text, f"{relative}: three blank lines in a row"
             assert not re.search(r":\n\n", text), f"{relative}: a block starts with a blank line"
