@@ -18,6 +18,7 @@ OPTIONS = {
     for name, value in CONTEXT.items()
     if name in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry"}
 }
+DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
 
 
@@ -43,12 +44,19 @@ def bake(cookies, **answers):
     return cookies.bake(extra_context=checked_answers(answers), template=str(TEMPLATE))
 
 
+def combination(**overrides) -> pytest.param:
+    """One combination (the defaults, then ``overrides``) as a parameter of a test using ``bakery``.
+
+    Every test of a combination runs on the same xdist worker, which bakes it once.
+    """
+    answers = {**DEFAULTS, **checked_answers(overrides)}
+    name = combination_id(answers)
+    return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
+
+
 def matrix(test):
-    """Parametrize ``test`` over every combination, keeping each combination on one xdist worker."""
-    params = [
-        pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
-        for answers, name in ((answers, combination_id(answers)) for answers in COMBINATIONS)
-    ]
+    """Parametrize ``test`` over every combination."""
+    params = [combination(**answers) for answers in COMBINATIONS]
     return pytest.mark.parametrize("answers", params)(test)
 
 
