@@ -33,7 +33,8 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     python = str(venv / "bin" / "python")
     install = run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", cwd=project, timeout=900)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Nothing may land in the project: no bytecode, and the log file (if any) in tmp_path.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "LOG_FILE": str(tmp_path / "app.log")}
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)
     assert routes.returncode == 0, routes.stderr
     assert "/api/items/<int:item_id>" in routes.stdout
