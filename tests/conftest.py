@@ -3,8 +3,10 @@
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,18 @@ def require(tool: str) -> str:
 
 def run(*command, cwd=None, env=None, timeout=600):
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_ruff_clean(project: Path) -> None:
+    """``ruff check`` and ``ruff format --check`` pass on a baked project (with its own config)."""
+    for command in (["check"], ["format", "--check"]):
+        result = run(sys.executable, "-m", "ruff", *command, "--no-cache", ".", cwd=project)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def assert_project_tests_pass(project: Path, python: str = sys.executable, **env: str) -> None:
+    """A baked project's own test suite passes, run so that it writes nothing into the project."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env}
+    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import combination, run
+from conftest import assert_project_tests_pass, combination, run
 
 ALL_OFF = {"use_email_logging": False, "use_file_logging": False, "use_sentry": False}
 ALL_ON = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True}
@@ -38,6 +38,4 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)
     assert routes.returncode == 0, routes.stderr
     assert "/api/items/<int:item_id>" in routes.stdout
-    tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
-    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
-    assert " passed" in tests.stdout
+    assert_project_tests_pass(project, python=python)

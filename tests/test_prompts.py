@@ -1,13 +1,20 @@
 """The prompts and the command line: defaults, overrides, and answers refused before anything is written."""
 
 import json
-import os
 import sys
 import tomllib
 
 import pytest
 
-from conftest import CONTEXT, TEMPLATE, bake, checked_answers, run
+from conftest import (
+    CONTEXT,
+    TEMPLATE,
+    assert_project_tests_pass,
+    assert_ruff_clean,
+    bake,
+    checked_answers,
+    run,
+)
 
 VARIABLES = [name for name in CONTEXT if not name.startswith("_")]
 
@@ -103,9 +110,5 @@ def test_the_longest_slug_bakes_lint_clean_and_passes_its_tests(cookies):
     slug = "customer_notification_preference"  # 32 characters, the most pre_gen_project allows
     everything = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True}
     project = bake(cookies, project_slug=slug, layout="single_module", **everything).project_path
-    for command in (["check"], ["format", "--check"]):
-        lint = run(sys.executable, "-m", "ruff", *command, "--no-cache", ".", cwd=project)
-        assert lint.returncode == 0, lint.stdout
-    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    tests = run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
-    assert tests.returncode == 0, tests.stdout[-4000:]
+    assert_ruff_clean(project)
+    assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))
