@@ -1,12 +1,17 @@
 """Shared fixtures: the template's answers, and a bake of each combination made once per session."""
 
+import contextlib
+import http.client
 import itertools
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,3 +112,67 @@ def assert_project_tests_pass(project: Path, python: str = sys.executable, **env
     result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
+
+
+# A production-like key for projects served by these tests (a production app refuses to start without one).
+SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(port: int, path: str, headers: dict | None = None, method: str = "GET"):
+    """One request to a served project on loopback: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def gunicorn(project: Path, *, workers: int = 2, **env: str) -> Iterator[int]:
+    """Serve ``project`` with real gunicorn on loopback; yields the port, and stops it cleanly."""
+    port = free_port()
+    slug = project.name
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "SECRET_KEY": SECRET_KEY,
+        **env,
+    }
+    environment.pop("FLASK_DEBUG", None)
+    command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, f"{slug}:create_app()"],
+        cwd=project,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, f"gunicorn exited: {server.stdout.read()}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stdout.close()
