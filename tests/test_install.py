@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import assert_project_tests_pass, combination, run
+from conftest import SECRET_KEY, assert_project_tests_pass, combination, run
 
 ALL_OFF = {"use_email_logging": False, "use_file_logging": False, "use_sentry": False}
 ALL_ON = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True}
@@ -34,7 +34,12 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     install = run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", cwd=project, timeout=900)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     # Nothing may land in the project: no bytecode, and the log file (if any) in tmp_path.
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "LOG_FILE": str(tmp_path / "app.log")}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "SECRET_KEY": SECRET_KEY,
+    }
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)
     assert routes.returncode == 0, routes.stderr
     assert "/api/items/<int:item_id>" in routes.stdout

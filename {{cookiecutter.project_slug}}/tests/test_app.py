@@ -1,9 +1,19 @@
 import pytest
-from werkzeug.exceptions import Unauthorized
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import (
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    default_exceptions,
+)
 from werkzeug.wrappers import Response
 
+from {{ cookiecutter.project_slug }} import create_app
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 from {{ cookiecutter.project_slug }}.errors import APIError
+
+GOOD_KEY = "0123456789abcdef0123456789abcdef"
+SECRET = "hunter2"  # in the messages of the failing views in conftest.py
 
 
 def test_config_mapping_is_applied_last(make_app, monkeypatch):
@@ -23,6 +33,41 @@ def test_api_prefix_is_normalised_from_environment_and_mapping(make_app):
 def test_bad_log_level_is_a_clear_config_error():
     with pytest.raises(ConfigError, match="LOG_LEVEL"):
         from_environment({"LOG_LEVEL": "loud"})
+
+
+@pytest.mark.parametrize("value", ["0", "lots"])
+def test_bad_max_content_length_is_a_clear_config_error(value):
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH"):
+        from_environment({"MAX_CONTENT_LENGTH": value})
+
+
+@pytest.mark.parametrize("key", [None, "", "change-me"])
+def test_production_refuses_to_start_without_a_real_secret_key(make_app, monkeypatch, key):
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        make_app(TESTING=False, SECRET_KEY=key)
+
+
+def test_production_starts_with_a_real_secret_key(make_app, monkeypatch):
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    assert not make_app(TESTING=False, SECRET_KEY=GOOD_KEY).debug
+
+
+def test_production_refuses_debug_from_the_environment(monkeypatch):
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="Debug mode is on"):
+        create_app({"SECRET_KEY": GOOD_KEY})
+
+
+def test_debug_is_off_unless_asked_for(monkeypatch, tmp_path):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    assert not create_app({"TESTING": True, "LOG_FILE": str(tmp_path / "app.log")}).debug
+
+
+def test_the_flask_command_may_run_in_debug_mode(make_app, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # what `flask run --debug` sets
+    assert make_app(TESTING=False, DEBUG=True, SECRET_KEY=None).debug
 
 
 def test_api_returns_an_item(client):
@@ -45,14 +90,21 @@ def test_invalid_item_is_422(client):
     assert client.post("/api/items", json={"name": ""}).status_code == 422
 
 
-def test_malformed_json_is_400(client):
+def test_malformed_json_is_400_saying_so(client):
     response = client.post("/api/items", data="{", content_type="application/json")
     assert response.status_code == 400
+    assert "not valid JSON" in response.get_data(as_text=True)
 
 
 def test_json_with_another_content_type_is_415(client):
     response = client.post("/api/items", data='{"name": "Mug"}', content_type="text/plain")
     assert response.status_code == 415
+
+
+def test_body_over_max_content_length_is_413(make_app):
+    client = make_app(MAX_CONTENT_LENGTH=64).test_client()
+    response = client.post("/api/items", json={"name": "M" * 100})
+    assert response.status_code == 413
 
 
 def test_routing_405_keeps_the_allow_header(client):
@@ -61,14 +113,76 @@ def test_routing_405_keeps_the_allow_header(client):
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}
 
 
+@pytest.mark.parametrize(
+    ("error", "header", "value"),
+    [
+        (
+            Unauthorized(www_authenticate=WWWAuthenticate("basic", {"realm": "api"})),
+            "WWW-Authenticate",
+            "Basic realm=api",
+        ),
+        (TooManyRequests(retry_after=30), "Retry-After", "30"),
+        (ServiceUnavailable(retry_after=120), "Retry-After", "120"),
+    ],
+)
+def test_headers_of_the_exception_survive(app, error, header, value):
+    def view():
+        raise error
+
+    app.add_url_rule("/api/guarded", "guarded", view)
+    response = app.test_client().get("/api/guarded")
+    assert response.status_code == error.code
+    assert response.headers[header] == value
+
+
+@pytest.mark.parametrize("status", sorted(default_exceptions))
+@pytest.mark.parametrize("prefix", ["", "/api"])
+def test_every_error_status_goes_through_the_same_path(client, prefix, status):
+    response = client.get(f"{prefix}/abort/{status}")
+    assert response.status_code == status
+    body = response.get_data(as_text=True)
+    assert response.headers["X-Request-ID"] in body
+    assert (SECRET in body) == (status < 500)
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/api/no-such-thing", "/fail", "/api/fail"])
+def test_head_gets_the_status_with_an_empty_body(client, path):
+    response = client.head(path)
+    assert response.status_code in {404, 500}
+    assert response.get_data() == b""
+    assert response.headers["X-Request-ID"]
+
+
 @pytest.mark.parametrize("path", ["/fail", "/api/fail"])
 def test_unhandled_exception_is_500_without_its_message(client, path):
     response = client.get(path)
     assert response.status_code == 500
     body = response.get_data(as_text=True)
-    assert "hunter2" not in body
+    assert SECRET not in body
     assert "RuntimeError" not in body
     assert "Traceback" not in body
+
+
+def test_client_request_id_is_echoed(client):
+    response = client.get("/api/no-such-thing", headers={"X-Request-ID": "edge-7f3a:42"})
+    assert response.headers["X-Request-ID"] == "edge-7f3a:42"
+    assert "edge-7f3a:42" in response.get_data(as_text=True)
+
+
+def test_request_id_is_generated_for_every_response(client):
+    first = client.get("/api/items/1").headers["X-Request-ID"]
+    second = client.get("/api/items/1").headers["X-Request-ID"]
+    assert len(first) == 32
+    assert first != second
+
+
+@pytest.mark.parametrize("bad", ["has space", "x" * 129, "<script>", "ünïcode", ""])
+def test_malformed_request_id_is_replaced(client, bad):
+    response = client.get("/api/no-such-thing", headers={"X-Request-ID": bad})
+    request_id = response.headers["X-Request-ID"]
+    assert request_id != bad
+    assert len(request_id) == 32
+    assert request_id in response.get_data(as_text=True)
 
 
 def test_a_response_given_to_an_exception_is_sent_as_it_is(app):
@@ -87,6 +201,7 @@ def test_api_error_needs_an_error_status():
         APIError("Fine", status=200)
 
 
-def test_api_error_cannot_replace_standard_members():
-    with pytest.raises(TypeError, match="title"):
-        APIError("Bad", **{"title": "Something else"})
+@pytest.mark.parametrize("member", ["title", "request_id"])
+def test_api_error_cannot_replace_standard_members(member):
+    with pytest.raises(TypeError, match=member):
+        APIError("Bad", **{member: "Something else"})

@@ -1,17 +1,25 @@
 """Errors as HTML pages."""
 
+import logging
+
+import pytest
+from jinja2 import DictLoader
+
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 def page(response, status):
     assert response.status_code == status
     assert response.mimetype == "text/html"
-    return response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert f"Request ID: <code>{response.headers['X-Request-ID']}</code>" in body
+    return body
 
 
 def test_index_page_renders(client):
-    body = page(client.get("/", headers=BROWSER), 200)
-    assert "<header>" in body
+    response = client.get("/", headers=BROWSER)
+    assert response.status_code == 200
+    assert "<header>" in response.get_data(as_text=True)
 
 
 def test_missing_page_uses_the_404_template(client):
@@ -33,7 +41,34 @@ def test_other_errors_use_the_generic_template(client):
     assert "GET" in response.headers["Allow"]
 
 
+def test_validation_errors_are_listed_on_the_page(client):
+    body = page(client.post("/invalid", headers=BROWSER), 422)
+    assert "#/quantity: must be at least 1" in body
+
+
 def test_unhandled_exception_page_is_generic(client):
     body = page(client.get("/fail", headers=BROWSER), 500)
     assert "Internal Server Error" in body
     assert "Something went wrong on our side" in body
+    assert "hunter2" not in body
+
+
+@pytest.mark.parametrize(
+    ("templates", "path", "status"),
+    [
+        ({}, "/no-such-page", 404),
+        ({"errors/404.html": "{{ url_for('no_such_view') }}"}, "/no-such-page", 404),
+        ({"errors/error.html": "{% extends 'missing.html' %}"}, "/fail", 500),
+        ({"errors/error.html": "{% if %}"}, "/gone", 410),
+    ],
+    ids=["missing", "bad-url-for", "missing-base", "syntax-error"],
+)
+def test_broken_error_template_keeps_the_status(app, caplog, templates, path, status):
+    app.jinja_env.loader = DictLoader(templates)
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get(path, headers=BROWSER)
+    assert response.status_code == status
+    assert response.mimetype == "text/plain"
+    assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
+    failures = [r for r in caplog.records if "Could not render" in r.getMessage()]
+    assert len(failures) == 1

@@ -5,31 +5,34 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import errors, reporting
+from . import errors, reporting, request_id
 from .api import bp as api_bp
-from .config import from_environment, url_prefix
+from .config import check_production_safety, from_environment, url_prefix
 {%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
 {%- endif %}
 {%- else %}
-from . import errors, reporting, views
-from .config import from_environment, url_prefix
+from . import errors, reporting, request_id, views
+from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: configuration from the environment, then ``config`` on top.
 
-    Reporting is set up before anything else can log, and error handling is registered on the app
-    itself, where routing errors (404, 405) reach it too.
+    An unsafe production configuration stops here. Reporting is set up before anything else can
+    log, and error handling is registered on the app itself, where routing errors (404, 405) reach
+    it too.
     """
     app = Flask(__name__)
     app.config.from_mapping(from_environment())
     if config is not None:
         app.config.from_mapping(config)
     app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
+    check_production_safety(app)
 
     reporting.init_app(app)
+    request_id.init_app(app)
     errors.init_app(app)
 {%- if cookiecutter.layout == "blueprints" %}
 {%- if cookiecutter.error_format != "json" %}

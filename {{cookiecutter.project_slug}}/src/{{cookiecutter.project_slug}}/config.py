@@ -2,13 +2,17 @@
 
 ``flask run`` loads a ``.env`` file first when python-dotenv is installed; ``.env.example`` lists
 every name read here. A value that cannot be used stops the app at start-up with a message naming
-it.
+it, and so does a production app with the debugger on or without a real ``SECRET_KEY``.
 """
 
 import logging
 import os
 from collections.abc import Mapping
 from typing import Any
+
+from flask import Flask
+
+SECRET_KEY_MIN_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -20,7 +24,6 @@ def _log_level(environ: Mapping[str, str]) -> str:
     if level not in logging.getLevelNamesMapping():
         raise ConfigError(f"LOG_LEVEL must be a logging level such as INFO or DEBUG, not {level!r}")
     return level
-{%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging %}
 
 
 def _integer(
@@ -41,7 +44,6 @@ def _integer(
         bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
         raise ConfigError(f"{name} must be {bounds}, not {number}")
     return number
-{%- endif %}
 {%- if cookiecutter.use_email_logging %}
 
 
@@ -70,6 +72,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     return {
         "SECRET_KEY": environ.get("SECRET_KEY"),
         "API_PREFIX": url_prefix(environ.get("API_PREFIX", "/api")),
+        "MAX_CONTENT_LENGTH": _integer(environ, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
         "LOG_LEVEL": _log_level(environ),
 {%- if cookiecutter.use_email_logging %}
         "ADMINS": [
@@ -93,3 +96,27 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "SENTRY_ENVIRONMENT": environ.get("SENTRY_ENVIRONMENT", "production"),
 {%- endif %}
     }
+
+
+def check_production_safety(app: Flask) -> None:
+    """Refuse to start a production app that is unsafe to serve.
+
+    Tests (``TESTING``) and development (the ``flask`` command with ``--debug``) are exempt. Debug
+    mode anywhere else, such as a ``FLASK_DEBUG`` left in a server's environment, would hand
+    tracebacks to clients; a missing or short ``SECRET_KEY`` would make signed cookies forgeable.
+    """
+    if app.testing:
+        return
+    if app.debug:
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            raise ConfigError(
+                "Debug mode is on outside the flask command (FLASK_DEBUG or DEBUG); never serve "
+                f"with it. To develop, run: flask --app {app.name} run --debug"
+            )
+        return
+    secret_key = app.config["SECRET_KEY"] or ""
+    if len(secret_key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_LENGTH} random characters in "
+            "production; make one with: python -c 'import secrets; print(secrets.token_hex())'"
+        )

@@ -2,7 +2,7 @@
 
 from flask import Flask, abort, {% if cookiecutter.error_format != "json" %}render_template, {% endif %}request
 
-from .errors import APIError
+from .errors import ValidationError
 
 # An example catalogue; a real service would read from its store.
 ITEMS = {1: {"id": 1, "name": "Teapot"}, 2: {"id": 2, "name": "Kettle"}}
@@ -26,7 +26,7 @@ def create_item() -> tuple[dict, int]:
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise APIError("The item needs a non-empty 'name'.", status=422, pointer="/name")
+        raise ValidationError({"#/name": "must be a non-empty string"})
     # An example: a real service would store the item here.
     return {"id": max(ITEMS) + 1, "name": name.strip()}, 201
 

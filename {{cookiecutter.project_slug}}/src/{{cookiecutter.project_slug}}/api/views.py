@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, request
 
-from ..errors import APIError
+from ..errors import ValidationError
 
 bp = Blueprint("api", __name__)
 
@@ -22,6 +22,6 @@ def create_item() -> tuple[dict, int]:
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise APIError("The item needs a non-empty 'name'.", status=422, pointer="/name")
+        raise ValidationError({"#/name": "must be a non-empty string"})
     # An example: a real service would store the item here.
     return {"id": max(ITEMS) + 1, "name": name.strip()}, 201

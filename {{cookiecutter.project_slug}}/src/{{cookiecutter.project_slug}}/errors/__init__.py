@@ -6,25 +6,25 @@ Flask still logs the exception and sends ``got_request_exception`` first (a catc
 ``Exception`` handler would stop both).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Request, current_app
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
-{%- if cookiecutter.error_format == "both" %}
 
+from ..request_id import request_id
+{%- if cookiecutter.error_format == "both" %}
 from .negotiation import negotiated_response
 {%- elif cookiecutter.error_format == "html" %}
-
 from .pages import page_response
 {%- else %}
-
 from .problem import problem_response
 {%- endif %}
 
 # Members every problem has; an APIError cannot set them through its keyword arguments.
-RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail"})
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "request_id"})
 
 
 class APIError(HTTPException):
@@ -44,17 +44,59 @@ class APIError(HTTPException):
         self.extensions = extensions
 
 
+class ValidationError(APIError):
+    """A 422 listing what is wrong with the request, one entry per JSON pointer (RFC 9457 §3)::
+
+    raise ValidationError({"#/name": "must not be empty", "#/price": "must be positive"})
+    """
+
+    def __init__(self, errors: Mapping[str, str], detail: str = "The request is invalid.") -> None:
+        super().__init__(
+            detail,
+            status=422,
+            errors=[{"detail": message, "pointer": pointer} for pointer, message in errors.items()],
+        )
+
+
+class JSONRequest(Request):
+    """Flask's request, except that malformed JSON is a 400 whose detail says so.
+
+    Outside debug mode Flask swaps the decoder's message for a generic one; the client needs it.
+    JSON sent with another content type stays a 415.
+    """
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is not None:
+            raise BadRequest(f"The request body is not valid JSON: {e}") from e
+        return super().on_json_loading_failed(e)
+
+
+def minimal_response(error: HTTPException) -> Response:
+    """The status and headers of ``error`` with a plain-text body that cannot fail to build."""
+    response = error.get_response()
+    response.set_data(f"{error.code} {error.name}\nRequest ID: {request_id()}\n")
+    response.content_type = "text/plain; charset=utf-8"
+    return response
+
+
 def handle_http_error(error: HTTPException) -> Response:
     if error.response is not None:  # a response given to the exception is already final
         return error.response
+    try:
 {%- if cookiecutter.error_format == "both" %}
-    return negotiated_response(error)
+        return negotiated_response(error)
 {%- elif cookiecutter.error_format == "html" %}
-    return page_response(error)
+        return page_response(error)
 {%- else %}
-    return problem_response(error)
+        return problem_response(error)
 {%- endif %}
+    except Exception:
+        # Rendering the error failed (a broken template, a bad url_for): the client still gets the
+        # original status, and the failure is logged here, once.
+        current_app.logger.exception("Could not render the %s error response", error.code)
+        return minimal_response(error)
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = JSONRequest
     app.register_error_handler(HTTPException, handle_http_error)

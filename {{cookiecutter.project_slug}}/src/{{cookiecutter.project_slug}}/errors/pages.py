@@ -4,6 +4,8 @@ from flask import render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..request_id import request_id
+
 SERVER_ERROR_DETAIL = "Something went wrong on our side. Please try again later."
 
 
@@ -19,6 +21,8 @@ def page_response(error: HTTPException) -> Response:
         status=status,
         title=error.name,
         detail=SERVER_ERROR_DETAIL if status >= 500 else error.description,
+        errors=getattr(error, "extensions", {}).get("errors", []),
+        request_id=request_id(),
     )
     response.set_data(page)
     response.content_type = "text/html; charset=utf-8"

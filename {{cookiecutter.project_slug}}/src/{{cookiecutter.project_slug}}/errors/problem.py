@@ -4,6 +4,8 @@ from flask import json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..request_id import request_id
+
 MEDIA_TYPE = "application/problem+json"
 SERVER_ERROR_DETAIL = "The server could not complete the request."
 
@@ -11,7 +13,7 @@ SERVER_ERROR_DETAIL = "The server could not complete the request."
 def problem_details(error: HTTPException) -> dict:
     """The problem object for ``error``; a server error never shows its own description.
 
-    Extension members come first, so that they cannot replace the standard ones.
+    Extension members follow the standard ones and cannot replace them.
     """
     status = error.code or 500
     problem = {
@@ -19,8 +21,10 @@ def problem_details(error: HTTPException) -> dict:
         "title": error.name,
         "status": status,
         "detail": SERVER_ERROR_DETAIL if status >= 500 else error.description,
+        "request_id": request_id(),
     }
-    return {**getattr(error, "extensions", {}), **problem}
+    extensions = getattr(error, "extensions", {})
+    return {**problem, **{name: value for name, value in extensions.items() if name not in problem}}
 
 
 def problem_response(error: HTTPException) -> Response:

@@ -1,0 +1,33 @@
+"""A request id on every request and response, so that an error a user quotes can be found.
+
+The client's ``X-Request-ID`` is kept when it is well-formed (a proxy or a calling service may have
+set it); otherwise the request gets a fresh id. Error bodies show it, and every response sends it
+back in ``X-Request-ID``.
+"""
+
+import re
+import uuid
+
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
+
+HEADER = "X-Request-ID"
+# Letters, digits and ``._:-``, at most 128 characters: safe in a header, a log line and a page.
+WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id() -> str:
+    """The current request's id, chosen on first use."""
+    if "request_id" not in g:
+        incoming = request.headers.get(HEADER, "")
+        g.request_id = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def add_header(response: Response) -> Response:
+    response.headers[HEADER] = request_id()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_header)
