@@ -136,10 +136,12 @@ def get(port: int, path: str, headers: dict | None = None, method: str = "GET"):
 
 
 @contextlib.contextmanager
-def gunicorn(project: Path, *, workers: int = 2, **env: str) -> Iterator[int]:
-    """Serve ``project`` with real gunicorn on loopback; yields the port, and stops it cleanly."""
+def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: str) -> Iterator[int]:
+    """Serve ``project`` with real gunicorn on loopback; yields the port, and stops it cleanly.
+
+    ``app`` is gunicorn's application spec, the project's own factory by default.
+    """
     port = free_port()
-    slug = project.name
     environment = {
         **os.environ,
         "PYTHONPATH": str(project / "src"),
@@ -150,7 +152,7 @@ def gunicorn(project: Path, *, workers: int = 2, **env: str) -> Iterator[int]:
     environment.pop("FLASK_DEBUG", None)
     command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [*command, f"{slug}:create_app()"],
+        [*command, app or f"{project.name}:create_app()"],
         cwd=project,
         env=environment,
         stdout=subprocess.PIPE,
