@@ -34,6 +34,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/errors/pages.py": pages,
         f"{PACKAGE}/errors/problem.py": problems,
         f"{PACKAGE}/reporting/__init__.py": True,
+        f"{PACKAGE}/reporting/console.py": True,
         f"{PACKAGE}/reporting/email.py": answers["use_email_logging"],
         f"{PACKAGE}/reporting/logfile.py": answers["use_file_logging"],
         f"{PACKAGE}/reporting/sentry.py": answers["use_sentry"],
@@ -50,6 +51,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_app.py": True,
         "tests/test_email.py": answers["use_email_logging"],
         "tests/test_logfile.py": answers["use_file_logging"],
+        "tests/test_logging.py": True,
         "tests/test_negotiation.py": pages and problems,
         "tests/test_pages.py": pages,
         "tests/test_problem.py": problems,
@@ -63,7 +65,7 @@ def expected_dependencies(answers: dict) -> tuple[set[str], set[str]]:
     runtime = {"flask", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
-    dev = {"pytest", "ruff"} | ({"aiosmtpd"} if answers["use_email_logging"] else set())
+    dev = {"pytest", "ruff"} | ({"aiosmtpd", "trustme"} if answers["use_email_logging"] else set())
     return runtime, dev
 
 

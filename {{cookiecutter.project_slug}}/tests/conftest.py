@@ -45,7 +45,7 @@ def make_app(tmp_path):
             }
         )
         api = app.config["API_PREFIX"]
-        app.add_url_rule("/fail", "fail", fail)
+        app.add_url_rule("/fail", "fail", fail, methods=["GET", "POST"])
         app.add_url_rule("/gone", "gone", gone)
         app.add_url_rule("/abort/<int:status>", "abort", abort_with)
         app.add_url_rule("/invalid", "invalid", invalid, methods=["POST"])

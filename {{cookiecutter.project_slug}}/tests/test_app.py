@@ -30,6 +30,11 @@ def test_api_prefix_is_normalised_from_environment_and_mapping(make_app):
     assert app.test_client().get("/v2/items/1").status_code == 200
 
 
+def test_bad_log_format_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be one of text, json"):
+        from_environment({"LOG_FORMAT": "xml"})
+
+
 def test_bad_log_level_is_a_clear_config_error():
     with pytest.raises(ConfigError, match="LOG_LEVEL"):
         from_environment({"LOG_LEVEL": "loud"})

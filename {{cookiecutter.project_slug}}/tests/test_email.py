@@ -1,29 +1,42 @@
-"""Error reports by email, against a real SMTP server on loopback."""
+"""Error reports by email, against a real SMTP server (aiosmtpd) on loopback."""
 
+import asyncio
 import socket
+import ssl
+import threading
 import time
 from email import message_from_bytes
 from email.policy import default as email_policy
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
+from {{ cookiecutter.project_slug }}.reporting import email
 
 
 class Inbox:
-    def __init__(self):
+    """An aiosmtpd handler that keeps what it receives; ``hold`` makes it wait in DATA."""
+
+    def __init__(self, hold: threading.Event | None = None):
         self.messages = []
+        self.hold = hold
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
+        released = True
+        if self.hold is not None:
+            # Wait (at most 2 s) for the test to say its request has been answered.
+            released = await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 2)
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        self.messages.append((message, released, session.ssl is not None))
         return "250 Message accepted for delivery"
 
     def wait_for(self, count, seconds=10.0):
         deadline = time.monotonic() + seconds
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.02)
-        return self.messages
+        return [message for message, _, _ in self.messages]
 
 
 def free_port():
@@ -34,31 +47,162 @@ def free_port():
 
 @pytest.fixture
 def smtp_server():
+    """Start an SMTP server on loopback: ``smtp_server(inbox, **controller_options)``."""
+    controllers = []
+
+    def start(inbox, **options):
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        return controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def certificate_authority(tmp_path, monkeypatch):
+    """A throwaway CA that the app trusts (through ``SSL_CERT_FILE``) and a server context."""
+    authority = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    return server_context
+
+
+@pytest.fixture
+def mail_app(make_app):
+    """An app that emails its errors to a server on ``port`` (testing off, as in production)."""
+
+    def mail_app(port, **config):
+        return make_app(
+            TESTING=False,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            ADMINS=["ops@example.com", "dev@example.com"],
+            **config,
+        )
+
+    return mail_app
+
+
+def subject(message):
+    """The subject as a reader sees it; a long one is folded onto a second line in transit."""
+    return " ".join(message["Subject"].split())
+
+
+def email_handler(app):
+    [handler] = [handler for handler in app.logger.handlers if handler.get_name() == "email"]
+    return handler
+
+
+def test_unhandled_exception_is_emailed_with_the_request_details(mail_app, smtp_server):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-def test_unhandled_exception_is_emailed_to_admins(make_app, smtp_server):
-    controller, inbox = smtp_server
-    app = make_app(
-        TESTING=False,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=controller.port,
-        ADMINS=["ops@example.com", "dev@example.com"],
+    app = mail_app(smtp_server(inbox))
+    response = app.test_client().get(
+        "/fail?page=2", headers={"X-Request-ID": "req-42", "User-Agent": "probe/1.0"}
     )
-    assert app.test_client().get("/fail").status_code == 500
+    assert response.status_code == 500
     [message] = inbox.wait_for(1)
-    assert message["Subject"] == f"[{app.name}] Application error"
+    assert subject(message) == f"[{app.name}] RuntimeError at GET /fail"
     assert message["To"] == "ops@example.com, dev@example.com"
-    assert "RuntimeError: database refused" in message.get_content()
+    body = message.get_content()
+    assert "Request ID:     req-42" in body
+    assert "Method and URL: GET http://localhost/fail?page=2" in body
+    assert "User agent:     probe/1.0" in body
+    assert "Traceback" in body
+    assert "RuntimeError: database refused" in body
+
+
+def test_non_ascii_text_arrives_intact(mail_app, smtp_server):
+    inbox = Inbox()
+    app = mail_app(smtp_server(inbox))
+
+    def broken():
+        raise RuntimeError("Ошибка: база данных недоступна")
+
+    app.add_url_rule("/заказы", "broken", broken)
+    app.test_client().get("/заказы")
+    [message] = inbox.wait_for(1)
+    assert "RuntimeError: Ошибка: база данных недоступна" in message.get_content()
+    assert subject(message) == f"[{app.name}] RuntimeError at GET /заказы"
+
+
+def test_the_request_does_not_wait_for_a_slow_server(mail_app, smtp_server):
+    answered = threading.Event()
+    inbox = Inbox(hold=answered)
+    app = mail_app(smtp_server(inbox))
+    assert app.test_client().get("/fail").status_code == 500
+    answered.set()  # had the request waited for the server, DATA would have ended without this
+    inbox.wait_for(1)
+    [(_, released, _)] = inbox.messages
+    assert released, "the request was answered only after the SMTP server finished"
+
+
+def test_identical_errors_are_emailed_once_per_window(mail_app, smtp_server, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(email, "monotonic", lambda: clock[0])
+    inbox = Inbox()
+    app = mail_app(smtp_server(inbox), MAIL_FLOOD_WINDOW=300)
+    client = app.test_client()
+    for _ in range(30):
+        client.get("/fail")
+    email_handler(app).queue.join()
+    assert len(inbox.wait_for(1)) == 1
+
+    clock[0] += 301
+    client.get("/fail")
+    first, second = inbox.wait_for(2)
+    assert "29 more of this error were not emailed" in second.get_content()
+
+
+def test_different_errors_are_each_emailed(mail_app, smtp_server):
+    inbox = Inbox()
+    app = mail_app(smtp_server(inbox))
+    client = app.test_client()
+    client.get("/fail")
+    client.get("/abort/503")
+    subjects = sorted(subject(message) for message in inbox.wait_for(2))
+    assert subjects == [
+        f"[{app.name}] RuntimeError at GET /fail",
+        f"[{app.name}] ServiceUnavailable at GET /abort/503",
+    ]
+
+
+def test_a_down_server_costs_the_request_nothing_and_is_reported_once(capsys, mail_app):
+    app = mail_app(free_port())  # nothing listens there
+    client = app.test_client()
+    for path in ("/fail", "/abort/503", "/fail"):
+        assert client.get(path).status_code in {500, 503}
+    email_handler(app).queue.join()
+    failures = [line for line in capsys.readouterr().err.splitlines() if "Could not email" in line]
+    assert len(failures) == 1
+
+
+def test_starttls_is_used_without_a_login(mail_app, smtp_server, certificate_authority):
+    inbox = Inbox()
+    port = smtp_server(inbox, tls_context=certificate_authority, require_starttls=True)
+    mail_app(port, MAIL_USE_TLS=True).test_client().get("/fail")
+    inbox.wait_for(1)
+    [(_, _, encrypted)] = inbox.messages
+    assert encrypted
+
+
+def test_ssl_from_the_start(mail_app, smtp_server, certificate_authority):
+    inbox = Inbox()
+    port = smtp_server(inbox, ssl_context=certificate_authority)
+    mail_app(port, MAIL_USE_SSL=True).test_client().get("/fail")
+    [message] = inbox.wait_for(1)
+    assert "RuntimeError" in subject(message)
 
 
 def test_email_is_off_in_testing(make_app, smtp_server, caplog):
-    controller, inbox = smtp_server
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, ADMINS=["ops@example.com"])
+    inbox = Inbox()
+    port = smtp_server(inbox)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, ADMINS=["ops@example.com"])
     app.test_client().get("/fail")
     assert "Email error reports are off in debug and testing" in caplog.text
     assert all(handler.get_name() != "email" for handler in app.logger.handlers)

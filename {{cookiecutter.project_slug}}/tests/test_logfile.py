@@ -13,9 +13,10 @@ def log_text(app) -> str:
 
 
 def test_unhandled_exception_traceback_lands_in_the_log_file(app, client):
-    client.get("/fail")
+    client.get("/fail", headers={"X-Request-ID": "trace-9"})
     text = log_text(app)
-    assert "ERROR" in text
+    assert "ERROR [trace-9] " in text
+    assert "Exception on /fail [GET] [in " in text
     assert "Traceback" in text
     assert "RuntimeError: database refused" in text
 

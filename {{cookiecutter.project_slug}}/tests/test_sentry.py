@@ -7,17 +7,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
+from flask import request
+
+# Kept away from the view below: the event carries the source lines around the failing one.
+QUERY_TOKEN = "query-token-value"
+PASSWORD = "body-password"
+CARD_NUMBER = "4111 1111 1111 1111"
+EMAIL = "jane@example.com"
+BEARER_TOKEN = "header-token"
+COOKIE = "cookie-value"
+API_KEY = "sk-live-local-variable"
+SECRETS = [QUERY_TOKEN, PASSWORD, CARD_NUMBER, EMAIL, BEARER_TOKEN, COOKIE, API_KEY]
 
 
 class EnvelopeSink(BaseHTTPRequestHandler):
-    """Records the events in each envelope that sentry-sdk posts."""
+    """Records each envelope that sentry-sdk posts, raw, and the events in it."""
 
     events: list
+    envelopes: list
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        self.envelopes.append(body)
         lines = body.split(b"\n")
         for header, payload in zip(lines[1::2], lines[2::2], strict=False):
             if json.loads(header).get("type") == "event":
@@ -30,32 +43,68 @@ class EnvelopeSink(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def sentry_events():
-    events = []
-    handler = type("Sink", (EnvelopeSink,), {"events": events})
+def sentry_sink():
+    """A DSN for the sink, the events it received and every envelope's raw bytes."""
+    events, envelopes = [], []
+    handler = type("Sink", (EnvelopeSink,), {"events": events, "envelopes": envelopes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://public@127.0.0.1:{server.server_port}/1", events
+    yield f"http://public@127.0.0.1:{server.server_port}/1", events, envelopes
     sentry_sdk.get_client().close()
     server.shutdown()
     server.server_close()
 
 
-def test_unhandled_exception_is_reported_once_and_client_errors_not(make_app, sentry_events):
-    dsn, events = sentry_events
+def test_unhandled_exception_is_reported_once_and_client_errors_not(make_app, sentry_sink):
+    dsn, events, _ = sentry_sink
     client = make_app(SENTRY_DSN=dsn).test_client()
-    client.get("/fail")
+    response = client.get("/fail")
     client.get("/no-such-page")
     client.get("/api/items/999")
+    client.get("/abort/429")
     sentry_sdk.flush(timeout=10)
     [event] = events
     [exception] = event["exception"]["values"]
     assert exception["type"] == "RuntimeError"
+    assert event["tags"]["request_id"] == response.headers["X-Request-ID"]
 
 
-def test_an_app_without_a_dsn_stops_an_earlier_apps_reports(make_app, sentry_events, caplog):
-    dsn, events = sentry_events
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_error_raised_on_purpose_is_reported(make_app, sentry_sink, status):
+    dsn, events, _ = sentry_sink
+    response = make_app(SENTRY_DSN=dsn).test_client().get(f"/abort/{status}")
+    sentry_sdk.flush(timeout=10)
+    [event] = events
+    assert event["level"] == "error"
+    assert event["tags"]["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_secrets_in_the_request_never_leave_the_process(make_app, sentry_sink):
+    dsn, events, envelopes = sentry_sink
+    app = make_app(SENTRY_DSN=dsn)
+
+    def pay():
+        api_key = API_KEY  # noqa: F841 (a local variable that looks secret)
+        payment = request.get_json()
+        raise RuntimeError(f"card {payment['number']} of {payment['holder']} was declined")
+
+    app.add_url_rule("/pay", "pay", pay, methods=["POST"])
+    app.test_client().post(
+        f"/pay?token={QUERY_TOKEN}&page=2",
+        json={"password": PASSWORD, "number": CARD_NUMBER, "holder": EMAIL},
+        headers={"Authorization": f"Bearer {BEARER_TOKEN}", "Cookie": f"session={COOKIE}"},
+    )
+    sentry_sdk.flush(timeout=10)
+    [event] = events
+    assert event["exception"]["values"][0]["value"] == "card [Filtered] of [Filtered] was declined"
+    sent = b"".join(envelopes)
+    for secret in SECRETS:
+        assert secret.encode() not in sent, secret
+
+
+def test_an_app_without_a_dsn_stops_an_earlier_apps_reports(make_app, sentry_sink, caplog):
+    dsn, events, _ = sentry_sink
     make_app(SENTRY_DSN=dsn)
     make_app().test_client().get("/fail")
     sentry_sdk.flush(timeout=10)

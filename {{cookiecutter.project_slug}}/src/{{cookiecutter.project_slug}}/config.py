@@ -26,6 +26,13 @@ def _log_level(environ: Mapping[str, str]) -> str:
     return level
 
 
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = environ.get(name, choices[0]).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 def _integer(
     environ: Mapping[str, str],
     name: str,
@@ -74,6 +81,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "API_PREFIX": url_prefix(environ.get("API_PREFIX", "/api")),
         "MAX_CONTENT_LENGTH": _integer(environ, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
         "LOG_LEVEL": _log_level(environ),
+        "LOG_FORMAT": _choice(environ, "LOG_FORMAT", ("text", "json")),
 {%- if cookiecutter.use_email_logging %}
         "ADMINS": [
             address.strip() for address in environ.get("ADMINS", "").split(",") if address.strip()
@@ -85,6 +93,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "MAIL_USERNAME": environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
         "MAIL_SENDER": environ.get("MAIL_SENDER", f"{__package__}@localhost"),
+        "MAIL_FLOOD_WINDOW": _integer(environ, "MAIL_FLOOD_WINDOW", 300, minimum=1),
 {%- endif %}
 {%- if cookiecutter.use_file_logging %}
         "LOG_FILE": environ.get("LOG_FILE", f"logs/{__package__}.log"),

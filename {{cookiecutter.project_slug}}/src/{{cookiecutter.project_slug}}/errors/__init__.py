@@ -9,7 +9,7 @@ Flask still logs the exception and sends ``got_request_exception`` first (a catc
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Request, current_app
+from flask import Flask, Request, current_app, request
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -79,7 +79,16 @@ def minimal_response(error: HTTPException) -> Response:
     return response
 
 
+def report_server_error(error: HTTPException) -> None:
+    """Log a 5xx raised on purpose (``abort(503)``); Flask logs an unhandled exception itself."""
+    if (error.code or 500) >= 500 and getattr(error, "original_exception", None) is None:
+        current_app.logger.error(
+            "%s %s on %s [%s]", error.code, error.name, request.path, request.method, exc_info=error
+        )
+
+
 def handle_http_error(error: HTTPException) -> Response:
+    report_server_error(error)
     if error.response is not None:  # a response given to the exception is already final
         return error.response
     try:

@@ -1,29 +1,33 @@
 """Error reporting: the one place that sets up logging for the app.
 
-``init_app`` runs in ``create_app`` before anything logs.
-{%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging %}
-
-Each reporter's handler is installed on the app's logger under a fixed name, replacing the one an
-earlier app put there, so building the app twice (as the tests do) never writes a line twice.
-{%- endif %}
+``init_app`` runs in ``create_app`` before anything logs. It configures the app's logger, which is
+named after the package, so a module's ``logging.getLogger(__name__)`` reports through it too, and
+puts the console handler in place of Flask's default one. Each handler is installed under a fixed
+name, replacing the one an earlier app put there, so building the app twice (as the tests do)
+never writes a line twice, and each stamps its records with the id of their request.
 """
 
-{%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging %}
-
 import logging
-{%- endif %}
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask.logging import default_handler
+
+from ..request_id import request_id
 {%- set reporters = [
+    "console",
     "email" if cookiecutter.use_email_logging,
     "logfile" if cookiecutter.use_file_logging,
     "sentry" if cookiecutter.use_sentry,
 ] | select | list %}
-{%- if reporters %}
-
 from . import {{ reporters | join(", ") }}
-{%- endif %}
-{%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging %}
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request's id on every record as ``request_id`` (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id() if has_request_context() else "-"
+        return True
 
 
 def install(logger: logging.Logger, name: str, handler: logging.Handler | None) -> None:
@@ -33,12 +37,14 @@ def install(logger: logging.Logger, name: str, handler: logging.Handler | None) 
         old.close()
     if handler is not None:
         handler.set_name(name)
+        handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
-{%- endif %}
 
 
 def init_app(app: Flask) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.logger.removeHandler(default_handler)
+    install(app.logger, "console", console.create_handler(app))
 {%- if cookiecutter.use_file_logging %}
     install(app.logger, "logfile", logfile.create_handler(app))
 {%- endif %}

@@ -1,65 +1,172 @@
 """Error reports by email to ``ADMINS``, sent from a background thread.
 
-The request thread only puts the record on a bounded queue; a ``QueueListener`` thread talks to the
-SMTP server, so a slow or unreachable server never delays a response. ``logging.shutdown`` (run at
-exit) closes the handler, which sends what is still queued.
+The request thread only copies the request's details onto the record and puts it on a bounded
+queue; a ``QueueListener`` thread talks to the SMTP server, so a slow, hung or unreachable server
+never delays a response. ``logging.shutdown`` (run at exit) closes the handler, which sends what is
+still queued.
+
+The same error (exception type and the line that raised it) is emailed at most once per
+``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. A failure to
+send is reported on stderr at most once per window too.
 """
 
+import contextlib
 import logging
 import queue
 import smtplib
 import ssl
+import sys
+import traceback
 from email.message import EmailMessage
 from email.utils import localtime
-from logging.handlers import QueueHandler, QueueListener, SMTPHandler
+from logging.handlers import QueueHandler, QueueListener
+from time import monotonic
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from ..config import ConfigError
 
 QUEUE_SIZE = 1000
+BODY_FORMAT = """\
+%(levelname)s in %(name)s at %(asctime)s
+
+Request ID:     %(request_id)s
+Method and URL: %(method)s %(url)s
+Remote address: %(remote_addr)s
+User agent:     %(user_agent)s
+
+%(message)s
+"""
 
 
-class MailHandler(SMTPHandler):
-    """``SMTPHandler`` that also speaks SSL (port 465) and uses STARTTLS with or without a login."""
+class RequestDetails(logging.Filter):
+    """Copy what the email needs onto the record while the request is still there to read.
 
-    def __init__(self, *, use_ssl: bool, use_tls: bool, **kwargs) -> None:
-        super().__init__(**kwargs)
+    The listener thread has no request context: read there, every field would be empty.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        in_request = has_request_context()
+        record.method = request.method if in_request else "-"
+        record.path = request.path if in_request else None
+        record.url = request.url if in_request else "-"
+        record.remote_addr = (request.remote_addr if in_request else None) or "-"
+        record.user_agent = (request.user_agent.string if in_request else None) or "-"
+        record.error_name, record.fingerprint = describe(record)
+        return True
+
+
+def describe(record: logging.LogRecord) -> tuple[str, str]:
+    """A name for the error and a key that is the same each time the same error happens."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        name = type(error).__name__
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else record.name
+        return name, f"{name} at {where}"
+    return record.levelname, f"{record.pathname}:{record.lineno}:{record.msg}"
+
+
+class MailHandler(logging.Handler):
+    """Emails each record, over SSL (port 465) or with STARTTLS (with or without a login)."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        host: str,
+        port: int,
+        sender: str,
+        recipients: list[str],
+        use_ssl: bool,
+        use_tls: bool,
+        credentials: tuple[str, str] | None,
+        flood_window: float,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(logging.ERROR)
+        self.service = service
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.recipients = recipients
         self.use_ssl = use_ssl
         self.use_tls = use_tls
+        self.credentials = credentials
+        self.flood_window = flood_window
+        self.timeout = timeout
+        self.last_sent: dict[str, tuple[float, int]] = {}  # fingerprint: (when, held back since)
+        self.last_failure: float | None = None
+        self.setFormatter(logging.Formatter(BODY_FORMAT))
+
+    def subject(self, record: logging.LogRecord) -> str:
+        where = f"{record.method} {record.path}" if record.path else record.name
+        return f"[{self.service}] {record.error_name} at {where}"
 
     def emit(self, record: logging.LogRecord) -> None:
+        now = monotonic()
+        sent_at, held_back = self.last_sent.get(record.fingerprint, (None, 0))
+        if sent_at is not None and now - sent_at < self.flood_window:
+            self.last_sent[record.fingerprint] = (sent_at, held_back + 1)
+            return
+        self.last_sent[record.fingerprint] = (now, 0)
         try:
-            message = EmailMessage()
-            message["From"] = self.fromaddr
-            message["To"] = ", ".join(self.toaddrs)
-            message["Subject"] = self.getSubject(record)
-            message["Date"] = localtime()
-            message.set_content(self.format(record))
-            context = ssl.create_default_context()
-            if self.use_ssl:
-                smtp = smtplib.SMTP_SSL(
-                    self.mailhost, self.mailport, timeout=self.timeout, context=context
+            body = self.format(record)
+            if held_back:
+                body += (
+                    f"\n{held_back} more of this error were not emailed in the "
+                    f"{self.flood_window:g} seconds before this one.\n"
                 )
-            else:
-                smtp = smtplib.SMTP(self.mailhost, self.mailport, timeout=self.timeout)
-            with smtp:
-                if self.use_tls:
-                    smtp.starttls(context=context)
-                if self.username:
-                    smtp.login(self.username, self.password)
-                smtp.send_message(message)
+            self.send(self.subject(record), body)
         except Exception:
             self.handleError(record)
 
+    def send(self, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.recipients)
+        message["Subject"] = subject
+        message["Date"] = localtime()
+        message.set_content(body)
+        context = ssl.create_default_context()
+        if self.use_ssl:
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            if self.use_tls:
+                smtp.starttls(context=context)
+            if self.credentials:
+                smtp.login(*self.credentials)
+            smtp.send_message(message)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say on stderr that a report was not sent, once per window, not once per error."""
+        now = monotonic()
+        if self.last_failure is not None and now - self.last_failure < self.flood_window:
+            return
+        self.last_failure = now
+        error = sys.exc_info()[1]
+        print(
+            f"Could not email an error report through {self.host}:{self.port}: {error!r} "
+            f"(further failures in the next {self.flood_window:g} seconds are not shown)",
+            file=sys.stderr,
+        )
+
 
 class BackgroundHandler(QueueHandler):
-    """Queue records for ``target``, which a listener thread runs."""
+    """Queue records for ``target``, which a listener thread runs; a full queue drops them."""
 
     def __init__(self, target: logging.Handler) -> None:
         super().__init__(queue.Queue(QUEUE_SIZE))
+        self.addFilter(RequestDetails())
         self.listener = QueueListener(self.queue, target, respect_handler_level=True)
         self.listener.start()
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        # When the queue is full the SMTP side is far behind, and more reports would not help.
+        with contextlib.suppress(queue.Full):
+            self.queue.put_nowait(record)
 
     def close(self) -> None:
         if self.listener is not None:
@@ -83,16 +190,16 @@ def create_handler(app: Flask) -> logging.Handler | None:
     if config["MAIL_USERNAME"]:
         credentials = (config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
     mail = MailHandler(
+        service=app.name,
+        host=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        sender=config["MAIL_SENDER"],
+        recipients=config["ADMINS"],
         use_ssl=config["MAIL_USE_SSL"],
         use_tls=config["MAIL_USE_TLS"],
-        mailhost=(config["MAIL_SERVER"], config["MAIL_PORT"]),
-        fromaddr=config["MAIL_SENDER"],
-        toaddrs=config["ADMINS"],
-        subject=f"[{app.name}] Application error",
         credentials=credentials,
-        timeout=10,
+        flood_window=config["MAIL_FLOOD_WINDOW"],
     )
-    mail.setLevel(logging.ERROR)
     handler = BackgroundHandler(mail)
     handler.setLevel(logging.ERROR)
     return handler

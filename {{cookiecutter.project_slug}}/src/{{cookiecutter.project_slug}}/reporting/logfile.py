@@ -10,7 +10,9 @@ from pathlib import Path
 from concurrent_log_handler import ConcurrentRotatingFileHandler
 from flask import Flask
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s [in %(pathname)s:%(lineno)d]"
+FORMAT = (
+    "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s [in %(pathname)s:%(lineno)d]"
+)
 
 
 def create_handler(app: Flask) -> logging.Handler | None:

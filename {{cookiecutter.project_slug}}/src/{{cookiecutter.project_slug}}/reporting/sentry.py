@@ -1,15 +1,78 @@
 """Error reports to Sentry through sentry-sdk's Flask integration.
 
-Off (no network at all) unless ``SENTRY_DSN`` is set. sentry-sdk's defaults collect no personal
-data: no cookies, user details or client addresses. The SDK's client is global to the process, so
-each ``init_app`` first closes the one an earlier app started.
+Off (no network at all) unless ``SENTRY_DSN`` is set. Flask's ``got_request_exception`` reports
+each unhandled exception, and sentry-sdk's logging integration every ERROR record, such as the one
+``errors`` logs for an ``abort(5xx)``; the two reports of one exception are merged into one event.
+Each event is tagged with the request id.
+
+Events are scrubbed before they leave the process:
+
+- sentry-sdk's ``EventScrubber``, made recursive and with card and email keys added, replaces
+  values under sensitive keys (``password``, ``token``, ``authorization``, ``cookie``,
+  ``remote_addr``...) in headers, the request body, local variables and breadcrumbs;
+- ``scrub`` (the ``before_send`` hook) drops cookies, and masks query-string values and anything
+  shaped like a card number or an email address wherever they appear: the request, the
+  exception's message, local variables (the WSGI environ, a request's repr).
+
+sentry-sdk's ``send_default_pii`` stays off. To send more, take keys out of ``DENYLIST`` or a
+step out of ``scrub``.
 """
 
+import re
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import parse_qsl
 
 import sentry_sdk
-from flask import Flask
+from flask import Flask, has_request_context
 from sentry_sdk.integrations.flask import FlaskIntegration
+from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+from ..request_id import request_id
+
+FILTERED = "[Filtered]"
+DENYLIST = [*DEFAULT_DENYLIST, "card", "card_number", "cvc", "cvv", "email", "query_string"]
+CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A value in a URL's query string, wherever a URL shows up (the request, a repr, the WSGI environ).
+QUERY_VALUE = re.compile(r"([?&][^=&#\s'\"<>]+=)[^&#\s'\"<>]+")
+# Identifiers and timings the SDK sets itself; nothing a user typed is in them.
+SDK_MEMBERS = frozenset({"event_id", "timestamp", "start_timestamp", "contexts", "sdk"})
+
+
+def passes_luhn(digits: str) -> bool:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def mask_card_number(match: re.Match) -> str:
+    return FILTERED if passes_luhn(re.sub(r"\D", "", match[0])) else match[0]
+
+
+def mask(value: Any) -> Any:
+    """``value`` with card numbers, email addresses and query values masked in every string."""
+    if isinstance(value, str):
+        value = QUERY_VALUE.sub(rf"\1{FILTERED}", value)
+        return EMAIL.sub(FILTERED, CARD_NUMBER.sub(mask_card_number, value))
+    if isinstance(value, dict):
+        return {key: mask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    return value
+
+
+def scrub(event: dict, hint: dict) -> dict:
+    request = event.get("request") or {}
+    request.pop("cookies", None)
+    if query := request.get("query_string"):
+        pairs = parse_qsl(query, keep_blank_values=True)
+        request["query_string"] = "&".join(f"{name}={FILTERED}" for name, _ in pairs)
+    if has_request_context():
+        event.setdefault("tags", {})["request_id"] = request_id()
+    return {key: value if key in SDK_MEMBERS else mask(value) for key, value in event.items()}
 
 
 def release(app: Flask) -> str | None:
@@ -31,4 +94,6 @@ def init_app(app: Flask) -> None:
         environment=app.config["SENTRY_ENVIRONMENT"],
         release=release(app),
         integrations=[FlaskIntegration()],
+        event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
+        before_send=scrub,
     )

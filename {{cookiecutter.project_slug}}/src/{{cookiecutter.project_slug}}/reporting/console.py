@@ -1,0 +1,50 @@
+"""Log lines on the console: text on stderr, or JSON lines on stdout with ``LOG_FORMAT=json``.
+
+One JSON object per line suits a container's log collector; each has the time, level, logger,
+message, request id and, for an error, the exception with its traceback.
+"""
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from flask import Flask
+
+TEXT_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+class ConsoleHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` (or ``sys.stdout``) is when the record comes."""
+
+    def __init__(self, stream_name: str) -> None:
+        logging.Handler.__init__(self)
+        self.stream_name = stream_name
+
+    @property
+    def stream(self):
+        return getattr(sys, self.stream_name)
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def create_handler(app: Flask) -> logging.Handler:
+    if app.config["LOG_FORMAT"] == "json":
+        handler = ConsoleHandler("stdout")
+        handler.setFormatter(JSONFormatter())
+    else:
+        handler = ConsoleHandler("stderr")
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return handler
