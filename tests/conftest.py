@@ -10,8 +10,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -151,30 +154,77 @@ def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: 
     }
     environment.pop("FLASK_DEBUG", None)
     command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*command, app or f"{project.name}:create_app()"],
-        cwd=project,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, f"gunicorn exited: {server.stdout.read()}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
-                time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
+    # A file, not a pipe: a pipe nobody reads fills up with the app's log and blocks the workers.
+    with tempfile.TemporaryFile(mode="w+") as output:
+        server = subprocess.Popen(
+            [*command, app or f"{project.name}:create_app()"],
+            cwd=project,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stdout.close()
+            deadline = time.monotonic() + 30
+            while True:
+                if server.poll() is not None:
+                    output.seek(0)
+                    pytest.fail(f"gunicorn exited: {output.read()[-3000:]}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
+                    time.sleep(0.1)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+FAILING_APP = """\
+from {slug} import create_app
+
+
+def fail():
+    raise RuntimeError("database refused password=hunter2")
+
+
+def make_app():
+    app = create_app()
+    app.add_url_rule("/fail", "fail", fail)
+    return app
+"""
+
+
+def serve_with_failing_route(
+    project: Path, tmp_path: Path, *, workers: int = 1, app: str = "failing:make_app()", **env: str
+):
+    """gunicorn serving ``project``'s app plus a ``/fail`` view that raises, logging into tmp_path.
+
+    ``app`` may name another module in ``tmp_path`` that builds on ``failing.make_app``.
+    """
+    (tmp_path / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
+    return gunicorn(
+        project,
+        workers=workers,
+        app=app,
+        PYTHONPATH=os.pathsep.join([str(project / "src"), str(tmp_path)]),
+        **{"LOG_FILE": str(tmp_path / "app.log"), **env},
+    )
+
+
+def fail_concurrently(port: int, request_ids: list[str], clients: int = 8) -> Counter:
+    """GET ``/fail`` once per id (sent as ``X-Request-ID``) from ``clients`` threads; the statuses."""
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return Counter(pool.map(lambda id_: get(port, "/fail", {"X-Request-ID": id_})[0], request_ids))
+
+
+def logged_request_ids(log: Path) -> Counter:
+    """How many ERROR lines each request id has in ``log`` and its rotated files."""
+    text = "".join(path.read_text(encoding="utf-8") for path in log.parent.glob(f"{log.name}*"))
+    return Counter(re.findall(r" ERROR \[([\w.:-]+)\] ", text))

@@ -4,7 +4,6 @@ The browser check opens a missing page and a failing route in headless Chromium 
 screenshot under ``build/screenshots/`` for a reviewer to look at.
 """
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,35 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, combination, combination_id, get, gunicorn, require
+from conftest import TEMPLATE, combination, combination_id, get, require, serve_with_failing_route
 
 SCREENSHOTS = TEMPLATE / "build" / "screenshots"
 HTML_FORMATS = [combination(), combination(error_format="html")]
-FAILING_APP = """\
-from {slug} import create_app
-
-
-def fail():
-    raise RuntimeError("database refused password=hunter2")
-
-
-def make_app():
-    app = create_app()
-    app.add_url_rule("/fail", "fail", fail)
-    return app
-"""
-
-
-def serve_with_failing_route(project: Path, tmp_path: Path, workers: int = 1):
-    """gunicorn serving ``project``'s app plus a ``/fail`` view that raises."""
-    (tmp_path / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
-    return gunicorn(
-        project,
-        workers=workers,
-        app="failing:make_app()",
-        PYTHONPATH=os.pathsep.join([str(project / "src"), str(tmp_path)]),
-        LOG_FILE=str(tmp_path / "app.log"),
-    )
 
 
 def open_in_chromium(url: str, screenshot: Path, profile: Path) -> str:

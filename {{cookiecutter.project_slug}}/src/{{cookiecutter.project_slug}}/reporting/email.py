@@ -16,7 +16,6 @@ import queue
 import smtplib
 import ssl
 import sys
-import traceback
 from email.message import EmailMessage
 from email.utils import localtime
 from logging.handlers import QueueHandler, QueueListener
@@ -61,9 +60,12 @@ def describe(record: logging.LogRecord) -> tuple[str, str]:
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]
         name = type(error).__name__
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else record.name
-        return name, f"{name} at {where}"
+        innermost = error.__traceback__
+        while innermost is not None and innermost.tb_next is not None:
+            innermost = innermost.tb_next
+        if innermost is None:
+            return name, f"{name} in {record.name}"
+        return name, f"{name} at {innermost.tb_frame.f_code.co_filename}:{innermost.tb_lineno}"
     return record.levelname, f"{record.pathname}:{record.lineno}:{record.msg}"
 
 
