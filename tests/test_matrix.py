@@ -2,9 +2,10 @@
 
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
-from conftest import assert_project_tests_pass, assert_ruff_clean, matrix
+from conftest import CONTEXT, assert_project_tests_pass, assert_ruff_clean, matrix
 
 SLUG = "flask_service"
 PACKAGE = f"src/{SLUG}"
@@ -21,9 +22,14 @@ def expected_files(answers: dict) -> set[str]:
     problems = answers["error_format"] in {"both", "json"}
     blueprints = answers["layout"] == "blueprints"
     wanted = {
+        ".dockerignore": True,
         ".env.example": True,
+        ".github/workflows/ci.yml": True,
         ".gitignore": True,
+        ".pre-commit-config.yaml": True,
+        "Dockerfile": True,
         "README.md": True,
+        "gunicorn.conf.py": True,
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
@@ -40,6 +46,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/main/__init__.py": blueprints and pages,
         f"{PACKAGE}/main/views.py": blueprints and pages,
         f"{PACKAGE}/views.py": not blueprints,
+        f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
         f"{PACKAGE}/templates/errors/404.html": pages,
@@ -47,6 +54,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/conftest.py": True,
         "tests/test_app.py": True,
         "tests/test_email.py": answers["use_email_logging"],
+        "tests/test_health.py": True,
         "tests/test_logfile.py": answers["use_file_logging"],
         "tests/test_negotiation.py": pages and problems,
         "tests/test_pages.py": pages,
@@ -58,7 +66,7 @@ def expected_files(answers: dict) -> set[str]:
 
 def expected_dependencies(answers: dict) -> tuple[set[str], set[str]]:
     """The distributions a project with ``answers`` needs at run time, and in its dev extra."""
-    runtime = {"flask", "python-dotenv"}
+    runtime = {"flask", "gunicorn", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     dev = {"pytest", "ruff"} | ({"aiosmtpd"} if answers["use_email_logging"] else set())
@@ -101,6 +109,9 @@ def test_no_template_residue(bakery, answers):
         if relative.startswith(FLASK_TEMPLATES):
             # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
             assert "{%" in text and "cookiecutter" not in text, relative
+        elif any(fnmatch(relative, raw) for raw in CONTEXT["_copy_without_render"]):
+            # Copied as it is, so Jinja here is the project's own (a test's broken template).
+            assert "cookiecutter" not in text.lower(), relative
         else:
             assert not RESIDUE.search(text), f"{relative}: {RESIDUE.search(text)[0]!r}"
 

@@ -5,14 +5,14 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import errors, reporting
+from . import errors, health, reporting
 from .api import bp as api_bp
 from .config import from_environment, url_prefix
 {%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
 {%- endif %}
 {%- else %}
-from . import errors, reporting, views
+from . import errors, health, reporting, views
 from .config import from_environment, url_prefix
 {%- endif %}
 
@@ -39,4 +39,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- else %}
     views.init_app(app)
 {%- endif %}
+    health.init_app(app)
     return app
