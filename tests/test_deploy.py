@@ -87,6 +87,13 @@ def test_dockerfile_passes_hadolint(bakery, answers):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_hadolint_catches_a_careless_dockerfile(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\nRUN pip install flask\nCMD gunicorn\n")
+    result = run(hadolint(), "--no-color", "Dockerfile", cwd=tmp_path)
+    assert result.returncode == 1
+    assert {"DL3007", "DL3013", "DL3042", "DL3025"} <= set(re.findall(r"DL\d+", result.stdout))
+
+
 @matrix
 def test_dockerfile_runs_gunicorn_as_a_user_with_a_healthcheck(bakery, answers):
     dockerfile = (bakery(answers) / "Dockerfile").read_text(encoding="utf-8")
