@@ -89,15 +89,16 @@ def bakery(cookies_session):
     return project
 
 
-def require(tool: str) -> str:
-    """The path of ``tool``; the test is skipped without it, except on CI, where it fails."""
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+def require(tool: str, *alternatives: str) -> str:
+    """The path of ``tool`` (or of the first alternative found); the test is skipped without one,
+    except on CI, where it fails."""
+    for name in (tool, *alternatives):
+        if path := shutil.which(name):
+            return path
+    message = f"{tool} is not installed"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def run(*command, cwd=None, env=None, timeout=600):

@@ -19,7 +19,8 @@ HTML_FORMATS = [combination(), combination(error_format="html")]
 
 def open_in_chromium(url: str, screenshot: Path, profile: Path) -> str:
     """Load ``url`` in headless Chromium: save a screenshot, and return the rendered DOM."""
-    chromium = require("chromium")
+    # Debian's chromium here; GitHub's Ubuntu runners have Google Chrome, which takes the same flags.
+    chromium = require("chromium", "chromium-browser", "google-chrome")
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
