@@ -206,7 +206,7 @@ def test_email_is_off_in_testing(make_app, smtp_server, caplog):
     app.test_client().get("/fail")
     assert "Email error reports are off in debug and testing" in caplog.text
     assert all(handler.get_name() != "email" for handler in app.logger.handlers)
-    assert inbox.wait_for(1, seconds=0.5) == []
+    assert inbox.wait_for(1, seconds=0.2) == []
 
 
 def test_mail_port_out_of_range_is_a_clear_config_error():

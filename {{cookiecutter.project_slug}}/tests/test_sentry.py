@@ -48,7 +48,8 @@ def sentry_sink():
     events, envelopes = [], []
     handler = type("Sink", (EnvelopeSink,), {"events": events, "envelopes": envelopes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop to look up.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://public@127.0.0.1:{server.server_port}/1", events, envelopes
     sentry_sdk.get_client().close()
