@@ -6,7 +6,8 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 
 import os
 
-# The application: gunicorn calls the factory once in each worker.
+# The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
+# email reporter's sending thread, started by the factory, would not survive the fork.
 wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
 
 # Where to listen, as gunicorn itself does: on all interfaces at $PORT when it is set (a container,

@@ -181,6 +181,13 @@ def test_request_id_is_generated_for_every_response(client):
     assert first != second
 
 
+def test_requests_inside_one_app_context_get_their_own_ids(app, client):
+    with app.app_context():
+        first = client.get("/api/items/1").headers["X-Request-ID"]
+        second = client.get("/api/items/1", headers={"X-Request-ID": "mine"})
+    assert first != second.headers["X-Request-ID"] == "mine"
+
+
 @pytest.mark.parametrize("bad", ["has space", "x" * 129, "<script>", "ünïcode", ""])
 def test_malformed_request_id_is_replaced(client, bad):
     response = client.get("/api/no-such-thing", headers={"X-Request-ID": bad})

@@ -17,7 +17,23 @@ EMAIL = "jane@example.com"
 BEARER_TOKEN = "header-token"
 COOKIE = "cookie-value"
 API_KEY = "sk-live-local-variable"
-SECRETS = [QUERY_TOKEN, PASSWORD, CARD_NUMBER, EMAIL, BEARER_TOKEN, COOKIE, API_KEY]
+ACCESS_TOKEN = "body-access-token"
+NEW_PASSWORD = "body-new-password"
+AUTH_TOKEN = "x-auth-token-header"
+CLIENT_SECRET = "local-client-secret"
+SECRETS = [
+    QUERY_TOKEN,
+    PASSWORD,
+    CARD_NUMBER,
+    EMAIL,
+    BEARER_TOKEN,
+    COOKIE,
+    API_KEY,
+    ACCESS_TOKEN,
+    NEW_PASSWORD,
+    AUTH_TOKEN,
+    CLIENT_SECRET,
+]
 
 
 class EnvelopeSink(BaseHTTPRequestHandler):
@@ -86,15 +102,26 @@ def test_secrets_in_the_request_never_leave_the_process(make_app, sentry_sink):
     app = make_app(SENTRY_DSN=dsn)
 
     def pay():
-        api_key = API_KEY  # noqa: F841 (a local variable that looks secret)
+        api_key = API_KEY  # noqa: F841 (local variables that look secret)
+        client_secret = CLIENT_SECRET  # noqa: F841
         payment = request.get_json()
         raise RuntimeError(f"card {payment['number']} of {payment['holder']} was declined")
 
     app.add_url_rule("/pay", "pay", pay, methods=["POST"])
     app.test_client().post(
         f"/pay?token={QUERY_TOKEN}&page=2",
-        json={"password": PASSWORD, "number": CARD_NUMBER, "holder": EMAIL},
-        headers={"Authorization": f"Bearer {BEARER_TOKEN}", "Cookie": f"session={COOKIE}"},
+        json={
+            "password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "access_token": ACCESS_TOKEN,
+            "number": CARD_NUMBER,
+            "holder": EMAIL,
+        },
+        headers={
+            "Authorization": f"Bearer {BEARER_TOKEN}",
+            "Cookie": f"session={COOKIE}",
+            "X-Auth-Token": AUTH_TOKEN,
+        },
     )
     sentry_sdk.flush(timeout=10)
     [event] = events

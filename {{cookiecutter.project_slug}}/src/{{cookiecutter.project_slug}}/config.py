@@ -76,6 +76,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     """The app's configuration from ``environ`` (``os.environ`` by default), with defaults."""
     if environ is None:
         environ = os.environ
+{%- if cookiecutter.use_email_logging %}
+    mail_ssl = _boolean(environ, "MAIL_USE_SSL", False)
+{%- endif %}
     return {
         "SECRET_KEY": environ.get("SECRET_KEY"),
         "API_PREFIX": url_prefix(environ.get("API_PREFIX", "/api")),
@@ -87,9 +90,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
             address.strip() for address in environ.get("ADMINS", "").split(",") if address.strip()
         ],
         "MAIL_SERVER": environ.get("MAIL_SERVER"),
-        "MAIL_PORT": _integer(environ, "MAIL_PORT", 25, minimum=1, maximum=65535),
+        "MAIL_PORT": _integer(
+            environ, "MAIL_PORT", 465 if mail_ssl else 25, minimum=1, maximum=65535
+        ),
         "MAIL_USE_TLS": _boolean(environ, "MAIL_USE_TLS", False),
-        "MAIL_USE_SSL": _boolean(environ, "MAIL_USE_SSL", False),
+        "MAIL_USE_SSL": mail_ssl,
         "MAIL_USERNAME": environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),
         "MAIL_SENDER": environ.get("MAIL_SENDER", f"{__package__}@localhost"),

@@ -1,7 +1,8 @@
 """A liveness check for load balancers and container health checks: ``GET /healthz``.
 
 It answers from the process alone: no logging, no error reporting, no call to anything else, so a
-probe every few seconds costs nothing and adds nothing to the logs. It sits outside ``API_PREFIX``
+probe every few seconds costs next to nothing and adds nothing to the app's log (gunicorn's access
+log still has a line for each probe). It sits outside ``API_PREFIX``
 so that moving the API never moves the probe.
 """
 

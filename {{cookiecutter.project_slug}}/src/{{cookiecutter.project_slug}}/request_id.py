@@ -8,20 +8,23 @@ back in ``X-Request-ID``.
 import re
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, request
 from werkzeug.wrappers import Response
 
 HEADER = "X-Request-ID"
 # Letters, digits and ``._:-``, at most 128 characters: safe in a header, a log line and a page.
 WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Kept in the request's WSGI environ: ``g`` can outlive a request (a test's app context).
+ENVIRON_KEY = f"{__package__}.request_id"
 
 
 def request_id() -> str:
     """The current request's id, chosen on first use."""
-    if "request_id" not in g:
+    if ENVIRON_KEY not in request.environ:
         incoming = request.headers.get(HEADER, "")
-        g.request_id = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
-    return g.request_id
+        fresh = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+        request.environ[ENVIRON_KEY] = fresh
+    return request.environ[ENVIRON_KEY]
 
 
 def add_header(response: Response) -> Response:

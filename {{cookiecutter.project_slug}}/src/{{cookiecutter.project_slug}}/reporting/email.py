@@ -16,6 +16,7 @@ import queue
 import smtplib
 import ssl
 import sys
+import sysconfig
 from email.message import EmailMessage
 from email.utils import localtime
 from logging.handlers import QueueHandler, QueueListener
@@ -26,6 +27,10 @@ from flask import Flask, has_request_context, request
 from ..config import ConfigError
 
 QUEUE_SIZE = 1000
+# Where the standard library and installed packages live: code there is not the app's own.
+LIBRARIES = tuple(
+    {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
 BODY_FORMAT = """\
 %(levelname)s in %(name)s at %(asctime)s
 
@@ -48,7 +53,8 @@ class RequestDetails(logging.Filter):
         in_request = has_request_context()
         record.method = request.method if in_request else "-"
         record.path = request.path if in_request else None
-        record.url = request.url if in_request else "-"
+        # Without the query string, which can hold tokens; the email may cross the network in clear.
+        record.url = request.base_url if in_request else "-"
         record.remote_addr = (request.remote_addr if in_request else None) or "-"
         record.user_agent = (request.user_agent.string if in_request else None) or "-"
         record.error_name, record.fingerprint = describe(record)
@@ -56,17 +62,27 @@ class RequestDetails(logging.Filter):
 
 
 def describe(record: logging.LogRecord) -> tuple[str, str]:
-    """A name for the error and a key that is the same each time the same error happens."""
+    """A name for the error, and a key that is the same each time the same error happens: its type
+    and the innermost line of the app's own code in its traceback (the view's ``abort(503)``, not
+    the line in Werkzeug that raises the exception)."""
     if record.exc_info and record.exc_info[1] is not None:
         error = record.exc_info[1]
         name = type(error).__name__
-        innermost = error.__traceback__
-        while innermost is not None and innermost.tb_next is not None:
-            innermost = innermost.tb_next
-        if innermost is None:
+        package = record.name.partition(".")[0]
+        innermost = own = None
+        traceback = error.__traceback__
+        while traceback is not None:
+            innermost = traceback
+            module = traceback.tb_frame.f_globals.get("__name__", "")
+            filename = traceback.tb_frame.f_code.co_filename
+            if module.partition(".")[0] == package or not filename.startswith(LIBRARIES):
+                own = traceback
+            traceback = traceback.tb_next
+        where = own or innermost
+        if where is None:
             return name, f"{name} in {record.name}"
-        return name, f"{name} at {innermost.tb_frame.f_code.co_filename}:{innermost.tb_lineno}"
-    return record.levelname, f"{record.pathname}:{record.lineno}:{record.msg}"
+        return name, f"{name} at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}"
+    return record.levelname, f"{record.pathname}:{record.lineno}"
 
 
 class MailHandler(logging.Handler):
@@ -107,6 +123,7 @@ class MailHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
+        self.forget_quiet_errors(now)
         sent_at, held_back = self.last_sent.get(record.fingerprint, (None, 0))
         if sent_at is not None and now - sent_at < self.flood_window:
             self.last_sent[record.fingerprint] = (sent_at, held_back + 1)
@@ -122,6 +139,12 @@ class MailHandler(logging.Handler):
             self.send(self.subject(record), body)
         except Exception:
             self.handleError(record)
+
+    def forget_quiet_errors(self, now: float) -> None:
+        """Drop errors last emailed a window ago with none held back since: nothing to report."""
+        for fingerprint, (sent_at, held_back) in list(self.last_sent.items()):
+            if not held_back and now - sent_at >= self.flood_window:
+                del self.last_sent[fingerprint]
 
     def send(self, subject: str, body: str) -> None:
         message = EmailMessage()
@@ -156,13 +179,20 @@ class MailHandler(logging.Handler):
         )
 
 
+class Listener(QueueListener):
+    """A ``QueueListener`` whose stop waits for room in a full queue instead of failing."""
+
+    def enqueue_sentinel(self) -> None:
+        self.queue.put(self._sentinel)
+
+
 class BackgroundHandler(QueueHandler):
     """Queue records for ``target``, which a listener thread runs; a full queue drops them."""
 
     def __init__(self, target: logging.Handler) -> None:
         super().__init__(queue.Queue(QUEUE_SIZE))
         self.addFilter(RequestDetails())
-        self.listener = QueueListener(self.queue, target, respect_handler_level=True)
+        self.listener = Listener(self.queue, target, respect_handler_level=True)
         self.listener.start()
 
     def enqueue(self, record: logging.LogRecord) -> None:

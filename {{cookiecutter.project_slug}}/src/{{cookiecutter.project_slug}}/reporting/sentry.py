@@ -10,9 +10,10 @@ Events are scrubbed before they leave the process:
 - sentry-sdk's ``EventScrubber``, made recursive and with card and email keys added, replaces
   values under sensitive keys (``password``, ``token``, ``authorization``, ``cookie``,
   ``remote_addr``...) in headers, the request body, local variables and breadcrumbs;
-- ``scrub`` (the ``before_send`` hook) drops cookies, and masks query-string values and anything
-  shaped like a card number or an email address wherever they appear: the request, the
-  exception's message, local variables (the WSGI environ, a request's repr).
+- ``scrub`` (the ``before_send`` hook) drops cookies, masks the value of any key that contains a
+  sensitive word (``access_token``, ``X-Auth-Token``, ``new_password``), and masks query-string
+  values and anything shaped like a card number or an email address wherever they appear: the
+  request, the exception's message, local variables (the WSGI environ, a request's repr).
 
 sentry-sdk's ``send_default_pii`` stays off. To send more, take keys out of ``DENYLIST`` or a
 step out of ``scrub``.
@@ -36,6 +37,10 @@ CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A value in a URL's query string, wherever a URL shows up (the request, a repr, the WSGI environ).
 QUERY_VALUE = re.compile(r"([?&][^=&#\s'\"<>]+=)[^&#\s'\"<>]+")
+# A key whose value is masked wherever it appears: "access_token", "X-Auth-Token", "new_password"...
+SENSITIVE_KEY = re.compile(
+    r"passw|secret|token|auth|cookie|session|api.?key|card|cvc|cvv|email", re.IGNORECASE
+)
 # Identifiers and timings the SDK sets itself; nothing a user typed is in them.
 SDK_MEMBERS = frozenset({"event_id", "timestamp", "start_timestamp", "contexts", "sdk"})
 
@@ -53,12 +58,16 @@ def mask_card_number(match: re.Match) -> str:
 
 
 def mask(value: Any) -> Any:
-    """``value`` with card numbers, email addresses and query values masked in every string."""
+    """``value`` with sensitive keys' values, card numbers, email addresses and query values masked,
+    however deep."""
     if isinstance(value, str):
         value = QUERY_VALUE.sub(rf"\1{FILTERED}", value)
         return EMAIL.sub(FILTERED, CARD_NUMBER.sub(mask_card_number, value))
     if isinstance(value, dict):
-        return {key: mask(item) for key, item in value.items()}
+        return {
+            key: FILTERED if isinstance(key, str) and SENSITIVE_KEY.search(key) else mask(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [mask(item) for item in value]
     return value
@@ -96,4 +105,5 @@ def init_app(app: Flask) -> None:
         integrations=[FlaskIntegration()],
         event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
         before_send=scrub,
+        before_send_transaction=scrub,  # should tracing be turned on
     )
