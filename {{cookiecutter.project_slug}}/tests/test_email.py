@@ -23,10 +23,12 @@ class Inbox:
     def __init__(self, hold: threading.Event | None = None):
         self.messages = []
         self.hold = hold
+        self.holding = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):
         released = True
         if self.hold is not None:
+            self.holding.set()
             # Wait (at most 2 s) for the test to say its request has been answered.
             released = await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 2)
         message = message_from_bytes(envelope.content, policy=email_policy)
@@ -197,13 +199,17 @@ def test_the_same_error_from_two_views_is_two_errors(mail_app, smtp_server):
 
 def test_closing_with_a_full_queue_sends_what_is_queued(mail_app, smtp_server, monkeypatch):
     monkeypatch.setattr(email, "QUEUE_SIZE", 3)
-    inbox = Inbox()
+    release = threading.Event()
+    inbox = Inbox(hold=release)
     app = mail_app(smtp_server(inbox))
     client = app.test_client()
-    for status in (500, 501, 502, 503, 504, 505):  # six different errors: none is held back
+    client.get("/abort/500")
+    assert inbox.holding.wait(10), "the first report never reached the server"
+    for status in (501, 502, 503, 504, 505):  # different errors: three fill the queue, two are dropped
         client.get(f"/abort/{status}")
-    email_handler(app).close()
-    assert 3 <= len(inbox.wait_for(3)) <= 6
+    threading.Timer(0.1, release.set).start()
+    email_handler(app).close()  # waits for room for the listener's stop marker
+    assert len(inbox.wait_for(4)) == 4
 
 
 def test_a_down_server_costs_the_request_nothing_and_is_reported_once(capsys, mail_app):
