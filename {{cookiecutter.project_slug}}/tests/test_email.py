@@ -205,7 +205,8 @@ def test_closing_with_a_full_queue_sends_what_is_queued(mail_app, smtp_server, m
     client = app.test_client()
     client.get("/abort/500")
     assert inbox.holding.wait(10), "the first report never reached the server"
-    for status in (501, 502, 503, 504, 505):  # different errors: three fill the queue, two are dropped
+    # Five different errors while the listener is stuck: three fill the queue, two are dropped.
+    for status in (501, 502, 503, 504, 505):
         client.get(f"/abort/{status}")
     threading.Timer(0.1, release.set).start()
     email_handler(app).close()  # waits for room for the listener's stop marker
