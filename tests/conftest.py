@@ -162,8 +162,12 @@ def assert_ruff_clean(project: Path) -> None:
 
 
 def assert_project_tests_pass(project: Path, python: str = sys.executable, **env: str) -> None:
-    """A baked project's own test suite passes, run so that it writes nothing into the project."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env}
+    """A baked project's own test suite passes, run so that it writes nothing into the project.
+
+    Only pytest's own plugins load, as in the project's environment: not this suite's xdist or
+    pytest-cookies.
+    """
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
     result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
