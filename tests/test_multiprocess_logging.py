@@ -4,15 +4,17 @@
 the generated project's concurrent-log-handler takes a lock around every write and rotation.
 """
 
-from conftest import DEFAULTS, fail_concurrently, logged_request_ids, serve_with_failing_route
+import pytest
+
+from conftest import combination, fail_concurrently, logged_request_ids, serve_with_failing_route
 
 REQUESTS = 3000
 WORKERS = 4
 
 
-def test_four_workers_rotating_one_file_keep_every_line_once(bakery, tmp_path):
-    assert DEFAULTS["use_file_logging"]
-    project = bakery(DEFAULTS)
+@pytest.mark.parametrize("answers", [combination(use_file_logging=True)])
+def test_four_workers_rotating_one_file_keep_every_line_once(bakery, tmp_path, answers):
+    project = bakery(answers)
     log = tmp_path / "logs" / "app.log"
     ids = [f"rotation-{number:05d}" for number in range(REQUESTS)]
     rotation = {"LOG_FILE": str(log), "LOG_MAX_BYTES": "20000", "LOG_BACKUP_COUNT": "10000"}
