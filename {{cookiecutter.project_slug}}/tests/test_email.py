@@ -165,14 +165,18 @@ def test_identical_errors_are_emailed_once_per_window(mail_app, smtp_server, mon
     assert "29 more of this error were not emailed" in second.get_content()
 
 
+def subjects_after(app, inbox, *paths):
+    """The subjects of the emails sent for a request to each of ``paths``, sorted."""
+    client = app.test_client()
+    for path in paths:
+        client.get(path)
+    return sorted(subject(message) for message in inbox.wait_for(len(paths)))
+
+
 def test_different_errors_are_each_emailed(mail_app, smtp_server):
     inbox = Inbox()
     app = mail_app(smtp_server(inbox))
-    client = app.test_client()
-    client.get("/fail")
-    client.get("/abort/503")
-    subjects = sorted(subject(message) for message in inbox.wait_for(2))
-    assert subjects == [
+    assert subjects_after(app, inbox, "/fail", "/abort/503") == [
         f"[{app.name}] RuntimeError at GET /fail",
         f"[{app.name}] ServiceUnavailable at GET /abort/503",
     ]
@@ -186,12 +190,8 @@ def test_the_same_error_from_two_views_is_two_errors(mail_app, smtp_server):
         abort(503)
 
     app.add_url_rule("/closed", "closed", closed)
-    client = app.test_client()
     # Both raise inside Werkzeug's abort(): the line in the app's own code tells them apart.
-    client.get("/abort/503")
-    client.get("/closed")
-    subjects = sorted(subject(message) for message in inbox.wait_for(2))
-    assert subjects == [
+    assert subjects_after(app, inbox, "/abort/503", "/closed") == [
         f"[{app.name}] ServiceUnavailable at GET /abort/503",
         f"[{app.name}] ServiceUnavailable at GET /closed",
     ]

@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 
 from ..request_id import request_id
 {%- if cookiecutter.error_format == "both" %}
-from .negotiation import negotiated_response
+from .negotiation import negotiated_response as error_response
 {%- elif cookiecutter.error_format == "html" %}
-from .pages import page_response
+from .pages import page_response as error_response
 {%- else %}
-from .problem import problem_response
+from .problem import problem_response as error_response
 {%- endif %}
 
 # Members every problem has; an APIError cannot set them through its keyword arguments.
@@ -92,13 +92,7 @@ def handle_http_error(error: HTTPException) -> Response:
     if error.response is not None:  # a response given to the exception is already final
         return error.response
     try:
-{%- if cookiecutter.error_format == "both" %}
-        return negotiated_response(error)
-{%- elif cookiecutter.error_format == "html" %}
-        return page_response(error)
-{%- else %}
-        return problem_response(error)
-{%- endif %}
+        return error_response(error)
     except Exception:
         # Rendering the error failed (a broken template, a bad url_for): the client still gets the
         # original status, and the failure is logged here, once.
