@@ -46,6 +46,15 @@ UNUSED = {
         f"{PACKAGE}/reporting/sentry.py",
         "tests/test_sentry.py",
     ],
+    ("use_database", False): [
+        f"{PACKAGE}/database.py",
+        f"{PACKAGE}/errors/database.py",
+        f"{PACKAGE}/models.py",
+        f"{PACKAGE}/readiness.py",
+        "compose.yaml",
+        "migrations",
+        "tests/test_database.py",
+    ],
 }
 
 

@@ -4,9 +4,12 @@
 
 - one bake by the cookiecutter CLI (median of N), next to ``cookiecutter --version``: the start-up
   floor that every bake pays before it renders a file;
-- the whole 48-combination check (``pytest tests/test_matrix.py``), timed once;
+- the whole 96-combination check (``pytest tests/test_matrix.py``), timed once;
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
   for the HTML page (median of 5 rounds of ``--requests``);
+- one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
+  teardown Flask runs through asgiref at the end of every request, next to Flask-SQLAlchemy, which
+  the generated database projects use;
 - a failing request while the SMTP server (aiosmtpd) sleeps 2 s in DATA: email reports off, the
   generated email reporting, and ``SMTPHandler`` attached as the Flask docs show; and the emails
   each sends for 30 identical errors;
@@ -29,27 +32,51 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 NO_REPORTING = ["use_email_logging=no", "use_file_logging=no", "use_sentry=no"]
 
-# Run inside a baked project (its src on the path): microseconds per 404, bare Flask and generated.
-NOT_FOUND_TIMING = """
-import statistics, sys, time
-from flask import Flask
-from {slug} import create_app
+# Microseconds per request through the test client: the median of 5 rounds.
+PER_REQUEST = """
+import statistics, time
 
-def per_request(app, headers, requests):
+def per_request(app, path, headers, requests):
     client = app.test_client()
     rounds = []
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(requests):
-            client.get("/no-such-page", headers=headers)
+            client.get(path, headers=headers)
         rounds.append((time.perf_counter() - start) / requests * 1e6)
     return statistics.median(rounds)
+"""
+
+# Run inside a baked project (its src on the path): microseconds per 404, bare Flask and generated.
+NOT_FOUND_TIMING = """{per_request}
+import sys
+from flask import Flask
+from {slug} import create_app
 
 bare = Flask("bare")
 bare.add_url_rule("/", "index", lambda: "home")
 generated = create_app({{"TESTING": True}})
 headers = {{"Accept": sys.argv[1]}}
-print(per_request(bare, headers, {requests}), per_request(generated, headers, {requests}))
+print(*(per_request(app, "/no-such-page", headers, {requests}) for app in (bare, generated)))
+"""
+
+# A request's cost with each Flask integration of SQLAlchemy: microseconds per GET of a page that
+# does not touch the database, in a bare Flask app with one SQLite engine.
+DATABASE_TIMING = """{per_request}
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy_lite import SQLAlchemy as SQLAlchemyLite
+
+def app_with(extension, config):
+    app = Flask("bench")
+    app.config.update(config)
+    extension.init_app(app)
+    app.add_url_rule("/", "index", lambda: "home")
+    return app
+
+lite = app_with(SQLAlchemyLite(), {{"SQLALCHEMY_ENGINES": {{"default": "sqlite://"}}}})
+flask_sqlalchemy = app_with(SQLAlchemy(), {{"SQLALCHEMY_DATABASE_URI": "sqlite://"}})
+print(*(per_request(app, "/", {{}}, {requests}) for app in (lite, flask_sqlalchemy)))
 """
 
 # Run inside a baked project with email reports: per-request milliseconds and emails sent.
@@ -150,7 +177,7 @@ def median_seconds(command_for_run, runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bakes", type=int, default=15, help="runs for each median (default 15)")
-    parser.add_argument("--no-matrix", action="store_true", help="skip the 48-combination check")
+    parser.add_argument("--no-matrix", action="store_true", help="skip the 96-combination check")
     parser.add_argument("--requests", type=int, default=2000, help="404s per round (default 2000)")
     options = parser.parse_args()
     os.environ.pop("FLASK_DEBUG", None)
@@ -167,10 +194,12 @@ def main() -> None:
     print(f"{'bake above the floor':<44}{bake - floor:>10.3f}")
     if not options.no_matrix:
         matrix = seconds([sys.executable, "-m", "pytest", "-q", "tests/test_matrix.py"], cwd=TEMPLATE)
-        label = f"48-combination check ({os.cpu_count()} cores)"
+        label = f"96-combination check ({os.cpu_count()} cores)"
         print(f"{label:<44}{matrix:>10.3f}")
     print()
     not_found(options.requests)
+    print()
+    database_request(options.requests)
     print()
     email_reports(requests=300)
     print()
@@ -202,10 +231,19 @@ def not_found(requests: int) -> None:
     with tempfile.TemporaryDirectory() as output:
         for error_format, accept, label in cases:
             project = bake(output, error_format, f"error_format={error_format}", *NO_REPORTING)
-            script = NOT_FOUND_TIMING.format(slug=project.name, requests=requests)
+            script = NOT_FOUND_TIMING.format(per_request=PER_REQUEST, slug=project.name, requests=requests)
             bare, generated = run_in(project, script, accept)
             row = f"{label} (microseconds)"
             print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{generated / bare:>7.2f}x")
+
+
+def database_request(requests: int) -> None:
+    """Time a request in a Flask app with each SQLAlchemy integration."""
+    print(f"{'one request, app with an SQLite engine':<44}{'SA-Lite':>12}{'Flask-SA':>12}{'ratio':>8}")
+    script = DATABASE_TIMING.format(per_request=PER_REQUEST, requests=requests)
+    lite, flask_sqlalchemy = run_in(TEMPLATE, script)
+    row = "  (microseconds)"
+    print(f"{row:<44}{lite:>12.1f}{flask_sqlalchemy:>12.1f}{flask_sqlalchemy / lite:>7.2f}x")
 
 
 def email_reports(requests: int) -> None:

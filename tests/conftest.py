@@ -21,6 +21,8 @@ import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 
+from postgres import bin_directory, postgresql_server
+
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 
@@ -28,13 +30,19 @@ CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"
 OPTIONS = {
     name: value if isinstance(value, list) else [True, False]
     for name, value in CONTEXT.items()
-    if name in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry"}
+    if name
+    in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry", "use_database"}
 }
 DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
 
 
-SHORT_NAMES = {"use_email_logging": "email", "use_file_logging": "file", "use_sentry": "sentry"}
+SHORT_NAMES = {
+    "use_email_logging": "email",
+    "use_file_logging": "file",
+    "use_sentry": "sentry",
+    "use_database": "db",
+}
 
 
 def combination_id(answers: dict) -> str:
@@ -72,6 +80,12 @@ def matrix(test):
     return pytest.mark.parametrize("answers", params)(test)
 
 
+def database_matrix(test):
+    """Parametrize ``test`` over every combination with a database."""
+    params = [combination(**answers) for answers in COMBINATIONS if answers["use_database"]]
+    return pytest.mark.parametrize("answers", params)(test)
+
+
 @pytest.fixture(scope="session")
 def bakery(cookies_session):
     """Bake a combination on first request and hand the same project to every later check."""
@@ -87,6 +101,18 @@ def bakery(cookies_session):
         return projects[key]
 
     return project
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """A real PostgreSQL server on loopback for this test process (each xdist worker has its own)."""
+    if bin_directory() is None:
+        message = "PostgreSQL is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with postgresql_server(free_port()) as server:
+        yield server
 
 
 def require(tool: str, *alternatives: str) -> str:
@@ -201,17 +227,19 @@ def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: 
     ``app`` is gunicorn's application spec, the project's own factory by default.
     """
     port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(project / "src"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "SECRET_KEY": SECRET_KEY,
-        **env,
-    }
-    environment.pop("FLASK_DEBUG", None)
-    command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
     # A file, not a pipe: a pipe nobody reads fills up with the app's log and blocks the workers.
-    with tempfile.TemporaryFile(mode="w+") as output:
+    # A database project's SQLite file goes beside it, not into the project's instance folder.
+    with tempfile.TemporaryFile(mode="w+") as output, tempfile.TemporaryDirectory() as database:
+        environment = {
+            **os.environ,
+            "PYTHONPATH": str(project / "src"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": f"sqlite:///{database}/app.db",
+            **env,
+        }
+        environment.pop("FLASK_DEBUG", None)
+        command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
         server = subprocess.Popen(
             [*command, app or f"{project.name}:create_app()"],
             cwd=project,

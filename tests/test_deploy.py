@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SECRET_KEY, check_jsonschema, combination, get, gunicorn, matrix, require, run
+from conftest import (
+    SECRET_KEY,
+    check_jsonschema,
+    combination,
+    database_matrix,
+    get,
+    gunicorn,
+    matrix,
+    require,
+    run,
+)
 
 WORKFLOW = ".github/workflows/ci.yml"
 ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
@@ -79,6 +89,27 @@ def test_workflow_tests_every_supported_python(bakery, answers):
     steps = " | ".join(step.get("run", step.get("uses", "")) for step in workflow["jobs"]["test"]["steps"])
     for command in ('pip install -e ".[dev]"', "ruff check", "ruff format --check", "pytest"):
         assert command in steps
+
+
+@database_matrix
+def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
+    workflow = yaml.safe_load((bakery(answers) / WORKFLOW).read_text(encoding="utf-8"))
+    job = workflow["jobs"]["postgresql"]
+    assert job["services"]["postgres"]["image"].startswith("postgres:")
+    assert job["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
+    assert {"pytest", 'python -m pip install -e ".[dev]"'} <= {step.get("run") for step in job["steps"]}
+
+
+@database_matrix
+def test_compose_file_matches_the_compose_specification(bakery, answers):
+    compose = bakery(answers) / "compose.yaml"
+    result = check_jsonschema("--builtin-schema", "vendor.compose-spec", str(compose))
+    assert result.exit_code == 0, result.output
+    services = yaml.safe_load(compose.read_text(encoding="utf-8"))["services"]
+    assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "db upgrade" in " ".join(services["migrate"]["command"])
+    assert "healthcheck" in services["db"]
 
 
 @matrix

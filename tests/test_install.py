@@ -12,8 +12,8 @@ import pytest
 
 from conftest import SECRET_KEY, assert_project_tests_pass, combination, run
 
-ALL_OFF = {"use_email_logging": False, "use_file_logging": False, "use_sentry": False}
-ALL_ON = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True}
+ALL_OFF = {"use_email_logging": False, "use_file_logging": False, "use_sentry": False, "use_database": False}
+ALL_ON = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True, "use_database": True}
 
 
 @pytest.mark.slow
@@ -38,6 +38,7 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
         **os.environ,
         "PYTHONDONTWRITEBYTECODE": "1",
         "LOG_FILE": str(tmp_path / "app.log"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "SECRET_KEY": SECRET_KEY,
     }
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)

@@ -5,7 +5,14 @@ import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
-from conftest import CONTEXT, assert_project_tests_pass, assert_ruff_clean, matrix
+from conftest import (
+    CONTEXT,
+    assert_project_tests_pass,
+    assert_ruff_clean,
+    combination_id,
+    database_matrix,
+    matrix,
+)
 
 SLUG = "flask_service"
 PACKAGE = f"src/{SLUG}"
@@ -13,7 +20,8 @@ FLASK_TEMPLATES = f"{PACKAGE}/templates/"
 BLOCK_OPENING_WITH_A_BLANK_LINE = re.compile(
     r"^[ \t]*(?:def|class|if|elif|else|for|while|with|try|except|finally)\b[^\n]*:\n[ \t]*\n", re.MULTILINE
 )
-RESIDUE = re.compile(r"\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+# GitHub Actions' own expressions, ``${{ ... }}``, are not Jinja.
+RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
 
 
 def expected_files(answers: dict) -> set[str]:
@@ -48,6 +56,14 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/main/__init__.py": blueprints and pages,
         f"{PACKAGE}/main/views.py": blueprints and pages,
         f"{PACKAGE}/views.py": not blueprints,
+        f"{PACKAGE}/database.py": answers["use_database"],
+        f"{PACKAGE}/errors/database.py": answers["use_database"],
+        f"{PACKAGE}/models.py": answers["use_database"],
+        f"{PACKAGE}/readiness.py": answers["use_database"],
+        "compose.yaml": answers["use_database"],
+        "migrations/script.py.mako": answers["use_database"],
+        "migrations/1795570437_create_the_item_table.py": answers["use_database"],
+        "tests/test_database.py": answers["use_database"],
         f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
@@ -67,13 +83,17 @@ def expected_files(answers: dict) -> set[str]:
     return {path for path, present in wanted.items() if present}
 
 
-def expected_dependencies(answers: dict) -> tuple[set[str], set[str]]:
-    """The distributions a project with ``answers`` needs at run time, and in its dev extra."""
+def expected_dependencies(answers: dict) -> dict[str, set[str]]:
+    """The distributions a project with ``answers`` needs at run time, and in each extra."""
+    database = answers["use_database"]
     runtime = {"flask", "gunicorn", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
+    runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
     dev = {"pytest", "ruff"} | ({"aiosmtpd", "trustme"} if answers["use_email_logging"] else set())
-    return runtime, dev
+    dev |= {f"{SLUG}[postgresql]"} if database else set()
+    extras = {"dev": dev} | ({"postgresql": {"psycopg[binary]"}} if database else {})
+    return {"runtime": runtime, **extras}
 
 
 def names(requirements: list[str]) -> set[str]:
@@ -101,9 +121,10 @@ def test_exact_file_set(bakery, answers):
 @matrix
 def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
     project = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    runtime, dev = expected_dependencies(answers)
-    assert names(project["dependencies"]) == runtime
-    assert names(project["optional-dependencies"]["dev"]) == dev
+    declared = {"runtime": project["dependencies"], **project["optional-dependencies"]}
+    assert {name: names(requirements) for name, requirements in declared.items()} == (
+        expected_dependencies(answers)
+    )
 
 
 @matrix
@@ -124,7 +145,7 @@ def test_whitespace_is_clean(bakery, answers):
     for relative, suffix, text in texts(bakery(answers)):
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: last line"
         assert not re.search(r"[ \t]$", text, re.MULTILINE), f"{relative}: trailing whitespace"
-        if suffix == ".py":
+        if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
             # ruff format keeps these two, which a removed Jinja block can leave behind.
             assert "\n\n\n\n" not in text, f"{relative}: three blank lines in a row"
             assert not BLOCK_OPENING_WITH_A_BLANK_LINE.search(text), f"{relative}: blank line after {{"
@@ -142,3 +163,11 @@ def test_generated_test_suite_passes(bakery, answers):
     """In the template's environment, which holds every dependency a project can have."""
     project = bakery(answers)
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))
+
+
+@database_matrix
+def test_generated_test_suite_passes_on_postgresql(bakery, answers, postgresql):
+    """A database project's own suite again, on a database of its own on a real PostgreSQL."""
+    project = bakery(answers)
+    url = postgresql.create_database(combination_id(answers).replace("-", "_"))
+    assert_project_tests_pass(project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url)

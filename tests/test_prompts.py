@@ -102,13 +102,20 @@ def test_replay_file_answers_are_all_variables():
         "use_email_logging",
         "use_file_logging",
         "use_sentry",
+        "use_database",
     ]
+    assert CONTEXT["use_database"] is True
     assert json.dumps(CONTEXT["error_format"]) == '["both", "html", "json"]'
 
 
 def test_the_longest_slug_bakes_lint_clean_and_passes_its_tests(cookies):
     slug = "customer_notification_preference"  # 32 characters, the most pre_gen_project allows
-    everything = {"use_email_logging": True, "use_file_logging": True, "use_sentry": True}
+    everything = {
+        "use_email_logging": True,
+        "use_file_logging": True,
+        "use_sentry": True,
+        "use_database": True,
+    }
     project = bake(cookies, project_slug=slug, layout="single_module", **everything).project_path
     assert_ruff_clean(project)
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))

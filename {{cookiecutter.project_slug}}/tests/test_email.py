@@ -123,6 +123,18 @@ def test_unhandled_exception_is_emailed_with_the_request_details(mail_app, smtp_
     assert "query-token-value" not in body
 
 
+{% if cookiecutter.use_database -%}
+def test_no_value_of_a_failing_insert_is_emailed(mail_app, smtp_server):
+    inbox = Inbox()
+    app = mail_app(smtp_server(inbox))
+    assert app.test_client().post("/store-untrimmed").status_code == 500
+    [message] = inbox.wait_for(1)
+    body = message.get_content()
+    assert "IntegrityError" in body
+    assert "inserted-secret-value" not in body  # conftest.py's store_untrimmed stores it
+
+
+{% endif -%}
 def test_non_ascii_text_arrives_intact(mail_app, smtp_server):
     inbox = Inbox()
     app = mail_app(smtp_server(inbox))

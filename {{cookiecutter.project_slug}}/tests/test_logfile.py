@@ -38,13 +38,24 @@ def test_rotation_keeps_every_line(make_app):
     assert sorted(logged) == [f"{number:03d}" for number in range(200)]
 
 
+{%- if cookiecutter.use_database %}
+
+
+def test_no_value_of_a_failing_insert_reaches_the_log_file(app, client):
+    client.post("/store-untrimmed")
+    text = log_text(app)
+    assert "IntegrityError" in text
+    assert "inserted-secret-value" not in text  # conftest.py's store_untrimmed stores it
+{%- endif %}
+
+
 def test_unwritable_log_location_falls_back_to_stderr(make_app, tmp_path, caplog):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     app = make_app(LOG_FILE=str(blocker / "app.log"))
     assert "Cannot write the log file" in caplog.text
     assert all(handler.get_name() != "logfile" for handler in app.logger.handlers)
-    assert app.test_client().get("/api/items/1").status_code == 200
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 @pytest.mark.parametrize("name", ["LOG_MAX_BYTES", "LOG_BACKUP_COUNT"])

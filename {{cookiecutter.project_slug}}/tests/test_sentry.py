@@ -131,6 +131,18 @@ def test_secrets_in_the_request_never_leave_the_process(make_app, sentry_sink):
         assert secret.encode() not in sent, secret
 
 
+{% if cookiecutter.use_database -%}
+def test_no_value_of_a_failing_insert_reaches_sentry(make_app, sentry_sink):
+    dsn, events, envelopes = sentry_sink
+    make_app(SENTRY_DSN=dsn).test_client().post("/store-untrimmed")
+    sentry_sdk.flush(timeout=10)
+    [event] = events
+    assert event["exception"]["values"][-1]["type"] == "IntegrityError"
+    # conftest.py's store_untrimmed stores it
+    assert b"inserted-secret-value" not in b"".join(envelopes)
+
+
+{% endif -%}
 def test_an_app_without_a_dsn_stops_an_earlier_apps_reports(make_app, sentry_sink, caplog):
     dsn, events, _ = sentry_sink
     make_app(SENTRY_DSN=dsn)

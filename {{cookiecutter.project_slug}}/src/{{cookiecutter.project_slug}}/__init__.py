@@ -5,14 +5,14 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import errors, health, reporting, request_id
+from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
 {%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
 {%- endif %}
 {%- else %}
-from . import errors, health, reporting, request_id, views
+from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, views
 from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     reporting.init_app(app)
     request_id.init_app(app)
+{%- if cookiecutter.use_database %}
+    database.init_app(app)
+{%- endif %}
     errors.init_app(app)
 {%- if cookiecutter.layout == "blueprints" %}
 {%- if cookiecutter.error_format != "json" %}
@@ -43,4 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
 {%- endif %}
     health.init_app(app)
+{%- if cookiecutter.use_database %}
+    readiness.init_app(app)
+{%- endif %}
     return app

@@ -85,6 +85,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "MAX_CONTENT_LENGTH": _integer(environ, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
         "LOG_LEVEL": _log_level(environ),
         "LOG_FORMAT": _choice(environ, "LOG_FORMAT", ("text", "json")),
+{%- if cookiecutter.use_database %}
+        # An SQLite file in the app's instance folder unless a URL is given.
+        "DATABASE_URL": environ.get("DATABASE_URL", "").strip() or f"sqlite:///{__package__}.db",
+        "DATABASE_TIMEOUT": _integer(environ, "DATABASE_TIMEOUT", 5, minimum=1),
+{%- endif %}
 {%- if cookiecutter.use_email_logging %}
         "ADMINS": [
             address.strip() for address in environ.get("ADMINS", "").split(",") if address.strip()

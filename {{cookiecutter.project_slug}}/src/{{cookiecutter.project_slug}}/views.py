@@ -1,17 +1,61 @@
 """All of the service's views; ``init_app`` registers them on the app."""
+{% if cookiecutter.use_database %}
+from flask import Flask, abort, {% if cookiecutter.error_format != "json" %}render_template, {% endif %}request, url_for
+from sqlalchemy.exc import IntegrityError
 
+from .database import db, is_unique_violation
+from .errors import APIError, ValidationError
+from .models import NAME_LENGTH, Item
+{%- else %}
 from flask import Flask, abort, {% if cookiecutter.error_format != "json" %}render_template, {% endif %}request
 
 from .errors import ValidationError
 
 # An example catalogue; a real service would read from its store.
 ITEMS = {1: {"id": 1, "name": "Teapot"}, 2: {"id": 2, "name": "Kettle"}}
+{%- endif %}
 {%- if cookiecutter.error_format != "json" %}
 
 
 def index() -> str:
     return render_template("index.html")
 {%- endif %}
+{%- if cookiecutter.use_database %}
+
+
+def get_item(item_id: int) -> dict:
+    item = db.session.get(Item, item_id)
+    if item is None:
+        abort(404, description=f"There is no item with id {item_id}.")
+    return item.to_dict()
+
+
+def create_item() -> tuple[dict, int, dict]:
+    # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
+    data = request.get_json()
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"#/name": "must be a non-empty string"})
+    # What the database would refuse is the client's mistake, a 422, not a failed INSERT.
+    name = name.strip()
+    if len(name) > NAME_LENGTH or not name.isprintable():
+        raise ValidationError({"#/name": f"must be printable, at most {NAME_LENGTH} characters"})
+    item = Item(name=name)
+    db.session.add(item)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # The database decides, not a read before the write: of two requests racing to store one
+        # name, exactly one commits.
+        if not is_unique_violation(error):
+            raise
+        raise APIError(
+            "An item with this name exists already.",
+            status=409,
+            errors=[{"detail": "is taken", "pointer": "#/name"}],
+        ) from None
+    return item.to_dict(), 201, {"Location": url_for("get_item", item_id=item.id)}
+{%- else %}
 
 
 def get_item(item_id: int) -> dict:
@@ -29,6 +73,7 @@ def create_item() -> tuple[dict, int]:
         raise ValidationError({"#/name": "must be a non-empty string"})
     # An example: a real service would store the item here.
     return {"id": max(ITEMS) + 1, "name": name.strip()}, 201
+{%- endif %}
 
 
 def init_app(app: Flask) -> None:

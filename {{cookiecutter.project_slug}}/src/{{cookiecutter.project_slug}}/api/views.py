@@ -1,3 +1,49 @@
+{%- if cookiecutter.use_database -%}
+from flask import Blueprint, abort, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from ..database import db, is_unique_violation
+from ..errors import APIError, ValidationError
+from ..models import NAME_LENGTH, Item
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/items/<int:item_id>")
+def get_item(item_id: int) -> dict:
+    item = db.session.get(Item, item_id)
+    if item is None:
+        abort(404, description=f"There is no item with id {item_id}.")
+    return item.to_dict()
+
+
+@bp.post("/items")
+def create_item() -> tuple[dict, int, dict]:
+    # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
+    data = request.get_json()
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"#/name": "must be a non-empty string"})
+    # What the database would refuse is the client's mistake, a 422, not a failed INSERT.
+    name = name.strip()
+    if len(name) > NAME_LENGTH or not name.isprintable():
+        raise ValidationError({"#/name": f"must be printable, at most {NAME_LENGTH} characters"})
+    item = Item(name=name)
+    db.session.add(item)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # The database decides, not a read before the write: of two requests racing to store one
+        # name, exactly one commits.
+        if not is_unique_violation(error):
+            raise
+        raise APIError(
+            "An item with this name exists already.",
+            status=409,
+            errors=[{"detail": "is taken", "pointer": "#/name"}],
+        ) from None
+    return item.to_dict(), 201, {"Location": url_for(".get_item", item_id=item.id)}
+{%- else -%}
 from flask import Blueprint, abort, request
 
 from ..errors import ValidationError
@@ -25,3 +71,4 @@ def create_item() -> tuple[dict, int]:
         raise ValidationError({"#/name": "must be a non-empty string"})
     # An example: a real service would store the item here.
     return {"id": max(ITEMS) + 1, "name": name.strip()}, 201
+{%- endif %}

@@ -4,6 +4,9 @@ The handler is registered on the app for ``HTTPException``. Flask wraps any unha
 an ``InternalServerError`` before looking for a handler, so this one answers 500s as well, and
 Flask still logs the exception and sends ``got_request_exception`` first (a catch-all
 ``Exception`` handler would stop both).
+{%- if cookiecutter.use_database %} ``errors.database`` answers the database failures
+that are not bugs (a unique violation, a database that is down) through this same handler.
+{%- endif %}
 """
 
 from collections.abc import Mapping
@@ -14,7 +17,13 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+{% if cookiecutter.use_database -%}
+from ..database import db
+{% endif -%}
 from ..request_id import request_id
+{%- if cookiecutter.use_database %}
+from . import database as database_errors
+{%- endif %}
 {%- if cookiecutter.error_format == "both" %}
 from .negotiation import negotiated_response as error_response
 {%- elif cookiecutter.error_format == "html" %}
@@ -89,6 +98,11 @@ def report_server_error(error: HTTPException) -> None:
 
 def handle_http_error(error: HTTPException) -> Response:
     report_server_error(error)
+{%- if cookiecutter.use_database %}
+    # Whatever failed may have left the session's transaction broken: roll it back before the
+    # response is built, so that an error page (or a context processor) can read the database.
+    db.session.rollback()
+{%- endif %}
     if error.response is not None:  # a response given to the exception is already final
         return error.response
     try:
@@ -103,3 +117,6 @@ def handle_http_error(error: HTTPException) -> Response:
 def init_app(app: Flask) -> None:
     app.request_class = JSONRequest
     app.register_error_handler(HTTPException, handle_http_error)
+{%- if cookiecutter.use_database %}
+    database_errors.init_app(app)
+{%- endif %}

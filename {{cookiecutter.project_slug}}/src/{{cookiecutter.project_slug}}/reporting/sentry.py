@@ -15,6 +15,12 @@ Events are scrubbed before they leave the process:
   values and anything shaped like a card number or an email address wherever they appear: the
   request, the exception's message, local variables (the WSGI environ, a request's repr).
 
+{%- if cookiecutter.use_database %}
+
+An event for a database error keeps no local variables: SQLAlchemy's frames hold the statement's
+parameters, and the view's the values it was about to store.
+{%- endif %}
+
 sentry-sdk's ``send_default_pii`` stays off. To send more, take keys out of ``DENYLIST`` or a
 step out of ``scrub``.
 """
@@ -28,6 +34,9 @@ import sentry_sdk
 from flask import Flask, has_request_context
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+{%- if cookiecutter.use_database %}
+from sqlalchemy.exc import StatementError
+{%- endif %}
 
 from ..request_id import request_id
 
@@ -73,7 +82,33 @@ def mask(value: Any) -> Any:
     return value
 
 
+{%- if cookiecutter.use_database %}
+
+
+def from_the_database(hint: dict) -> bool:
+    """Whether the exception behind an event, or one it was raised from, is a database error."""
+    error = (hint.get("exc_info") or (None, None, None))[1]
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, StatementError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def drop_local_variables(event: dict) -> None:
+    for exception in (event.get("exception") or {}).get("values", []):
+        for frame in (exception.get("stacktrace") or {}).get("frames", []):
+            frame.pop("vars", None)
+{%- endif %}
+
+
 def scrub(event: dict, hint: dict) -> dict:
+{%- if cookiecutter.use_database %}
+    if from_the_database(hint):
+        drop_local_variables(event)
+{%- endif %}
     request = event.get("request") or {}
     request.pop("cookies", None)
     if query := request.get("query_string"):

@@ -1,0 +1,126 @@
+"""The database: SQLAlchemy through Flask-SQLAlchemy, and migrations through Flask-Alembic.
+
+``db.session`` is the current app context's session, closed when the context ends. ``DATABASE_URL``
+names the database: an SQLite file in the instance folder by default, and ``postgresql://...`` (the
+form hosting platforms hand out) on psycopg 3. The engine is set up for production:
+
+- ``pool_pre_ping`` replaces a connection the server dropped (a restart, an idle timeout), so the
+  service heals by itself when the database comes back;
+- ``DATABASE_TIMEOUT`` bounds the wait for a connection, and for a free one in the pool, so that a
+  database that is down is a prompt 503 rather than a hung worker;
+- no value a client sent reaches an error report: ``hide_parameters`` leaves the statement's
+  parameters out of SQLAlchemy's messages, and ``keep_values_out_of_errors`` drops PostgreSQL's
+  own text, which repeats them (``DETAIL: Key (name)=(...) already exists``).
+
+The migrations live in ``migrations/`` at the project's root: ``flask --app <package> db upgrade``.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_alembic import Alembic
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.orm import DeclarativeBase
+
+from .config import ConfigError
+
+# Constraints get predictable names, which migrations can refer to (and SQLite needs to alter).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# The error codes of a unique (or primary key) violation: PostgreSQL's SQLSTATE, SQLite's name.
+UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+# What an error report may say of a PostgreSQL error: the names of the schema objects involved.
+SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class Model(DeclarativeBase):
+    """The base of every model; its metadata is what the migrations are compared with."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy()
+alembic = Alembic(metadatas=Model.metadata, run_mkdir=False)
+
+
+def engine_url(value: str) -> sa.URL:
+    """``DATABASE_URL`` as SQLAlchemy's URL; ``postgres://`` and ``postgresql://`` use psycopg 3."""
+    try:
+        url = sa.make_url(value)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL must be a database URL such as sqlite:///app.db or "
+            "postgresql://user:password@host/name"
+        ) from None
+    if url.drivername in {"postgres", "postgresql"}:
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL must be an SQLite or PostgreSQL URL, not {url.drivername}")
+    return url
+
+
+def engine_options(url: sa.URL, timeout: int) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    # How long to wait for the database: psycopg's connect timeout, SQLite's wait for a lock.
+    if url.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": timeout}
+    else:
+        options["connect_args"] = {"timeout": timeout}
+    # An in-memory SQLite database is a single shared connection: there is no pool to wait for.
+    if url.database not in {None, "", ":memory:"}:
+        options["pool_timeout"] = timeout
+    return options
+
+
+def error_code(error: IntegrityError) -> str | None:
+    """The database's own code for ``error``: a SQLSTATE (PostgreSQL) or an error name (SQLite)."""
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    return error_code(error) in UNIQUE_VIOLATIONS
+
+
+def keep_values_out_of_errors(context: ExceptionContext) -> None:
+    """Replace the text of a PostgreSQL error with its SQLSTATE and the schema objects it names.
+
+    The server's message and its ``DETAIL`` quote the failing row (``Failing row contains ...``),
+    the duplicate key, or the value that could not be parsed. The driver's exception and
+    SQLAlchemy's, which repeats it, are the ones every report formats, so both are rewritten here,
+    before they are raised. Errors without a SQLSTATE (a failed connection) and SQLite's, which
+    are made from the schema alone, keep their text.
+    """
+    original = context.original_exception
+    diagnostic = getattr(original, "diag", None)
+    if diagnostic is None or diagnostic.sqlstate is None:
+        return
+    described = [f"SQLSTATE {diagnostic.sqlstate}"]
+    for name in SCHEMA_NAMES:
+        if value := getattr(diagnostic, name):
+            described.append(f"{name.removesuffix('_name')} {value}")
+    text = ", ".join(described)
+    original.args = (text,)
+    error = context.sqlalchemy_exception
+    if error is not None:
+        error.args = (f"({type(original).__module__}.{type(original).__name__}) {text}",)
+
+
+def init_app(app: Flask) -> None:
+    url = engine_url(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url, app.config["DATABASE_TIMEOUT"])
+    app.config.setdefault("ALEMBIC", {"script_location": str(MIGRATIONS)})
+    db.init_app(app)
+    alembic.init_app(app)
+    with app.app_context():
+        sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors)

@@ -1,0 +1,24 @@
+"""The service's data.
+
+A change here needs a migration: ``flask --app <package> db revision "what changed"``, then read
+and adjust what it wrote in ``migrations/versions/``.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import Model
+
+NAME_LENGTH = 80
+
+
+class Item(Model):
+    __tablename__ = "item"
+    # The database keeps names unique and trimmed, however many requests race to store one.
+    __table_args__ = (sa.CheckConstraint("name = trim(name) AND name <> ''", name="name_trimmed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name}
