@@ -5,6 +5,7 @@ On SQLite, or on the database ``TEST_DATABASE_URL`` names.
 
 import contextlib
 import logging
+import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -159,6 +160,29 @@ def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
     assert response.headers["Retry-After"] == "5"
     [record] = error_records(caplog)
     assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql")),
+    reason="PostgreSQL only: it can end a connection from another one",
+)
+def test_a_connection_dropped_mid_request_is_a_503_and_the_next_request_reconnects(app, caplog):
+    def dropped():
+        # The server ends this request's connection between two statements.
+        backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        db.session.scalar(sa.text("SELECT 1"))
+        return "unreachable"
+
+    app.add_url_rule("/dropped", "dropped", dropped)
+    client = app.test_client()
+    response = client.get("/dropped")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
+    assert client.post("/api/items", json={"name": "Teapot"}).status_code == 201
 
 
 def test_an_exhausted_pool_is_a_503_after_database_timeout(make_app, caplog):
