@@ -101,7 +101,9 @@ def handle_http_error(error: HTTPException) -> Response:
 {%- if cookiecutter.use_database %}
     # Whatever failed may have left the session's transaction broken: roll it back before the
     # response is built, so that an error page (or a context processor) can read the database.
-    db.session.rollback()
+    # A request that never used the database has no session to roll back.
+    if db.session.registry.has():
+        db.session.rollback()
 {%- endif %}
     if error.response is not None:  # a response given to the exception is already final
         return error.response
