@@ -118,7 +118,9 @@ def keep_values_out_of_errors(context: ExceptionContext) -> None:
 def init_app(app: Flask) -> None:
     url = engine_url(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url, app.config["DATABASE_TIMEOUT"])
+    # Options given to create_app win, as for any setting (a test may want a shorter wait).
+    options = engine_options(url, app.config["DATABASE_TIMEOUT"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     app.config.setdefault("ALEMBIC", {"script_location": str(MIGRATIONS)})
     db.init_app(app)
     alembic.init_app(app)
