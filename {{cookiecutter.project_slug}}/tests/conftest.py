@@ -61,7 +61,9 @@ def database_app(tmp_path_factory):
     app.config.update(DATABASE_URL=os.environ.get("TEST_DATABASE_URL") or default)
     app.config.update(DATABASE_TIMEOUT=5)
     database.init_app(app)
-    with app.app_context():
+    # An app a test builds from the environment alone uses this database too.
+    with pytest.MonkeyPatch.context() as environment, app.app_context():
+        environment.setenv("DATABASE_URL", app.config["DATABASE_URL"])
         alembic.upgrade()
         yield app
         alembic.downgrade("base")
