@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -27,10 +28,10 @@ def post_item(port: int, name: str):
         connection.close()
 
 
-def migrate(project, url: str) -> None:
+def migrate(project, url: str, log_file: Path) -> None:
     """The README's release step: ``flask --app <slug> db upgrade``, as a production shell runs it."""
     environment = {**os.environ, "PYTHONPATH": str(project / "src"), "DATABASE_URL": url}
-    environment.update(SECRET_KEY=SECRET_KEY, PYTHONDONTWRITEBYTECODE="1")
+    environment.update(SECRET_KEY=SECRET_KEY, PYTHONDONTWRITEBYTECODE="1", LOG_FILE=str(log_file))
     environment.pop("FLASK_DEBUG", None)
     command = [sys.executable, "-m", "flask", "--app", project.name, "db", "upgrade"]
     result = subprocess.run(command, cwd=project, env=environment, capture_output=True, text=True)
@@ -41,7 +42,7 @@ def migrate(project, url: str) -> None:
 def test_gunicorn_on_postgresql_survives_a_race_and_an_outage(bakery, answers, postgresql, tmp_path):
     project = bakery(answers)
     url = postgresql.create_database("served")
-    migrate(project, url)
+    migrate(project, url, tmp_path / "migrate.log")
     with gunicorn(project, workers=4, DATABASE_URL=url, LOG_FILE=str(tmp_path / "app.log")) as port:
         assert get(port, "/readyz")[0] == 200
 
