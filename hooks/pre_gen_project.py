@@ -9,6 +9,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 # Top-level names the generated project and its tests import besides the standard library's
 # (``sys.stdlib_module_names``): a package of the same name would shadow them.
@@ -76,6 +77,37 @@ def slug_error(slug: str) -> str | None:
     return None
 
 
+def _shorten(slug: str, limit: int) -> str:
+    """``slug`` cut to at most ``limit`` characters, at the end of a word where there is one."""
+    if len(slug) <= limit:
+        return slug
+    end = slug.rfind("_", 0, limit + 1)
+    return slug[:end] if end > 0 else slug[:limit].rstrip("_")
+
+
+def default_slug(name: str) -> str:
+    """The default ``project_slug`` for ``name``: one that ``slug_error`` accepts, whatever the name.
+
+    Apostrophes are dropped (``Bob's Shop`` gives ``bobs_shop``), accents too (``Café`` gives
+    ``cafe``), any other character that is not an ASCII letter or digit separates words, and the
+    words are joined with ``_``. A slug that still cannot be used (a keyword, a module the project
+    imports, a leading digit) gets ``_service`` after it or ``service_`` before it; a name with
+    nothing usable in it gives ``service``. ``cookiecutter.json`` uses this function, through
+    ``local_extensions.py``.
+    """
+    letters = unicodedata.normalize("NFKD", re.sub(r"['\u2019]", "", name))
+    words = re.findall(r"[a-z0-9]+", letters.encode("ascii", "ignore").decode("ascii").lower())
+    slug = "_".join(words)
+    if not slug:
+        return "service"
+    candidates = (
+        _shorten(slug, SLUG_MAX_LENGTH),
+        f"{_shorten(slug, SLUG_MAX_LENGTH - len('_service'))}_service",
+        _shorten(f"service_{slug}", SLUG_MAX_LENGTH),
+    )
+    return next(candidate for candidate in candidates if slug_error(candidate) is None)
+
+
 def email_error(email: str) -> str | None:
     """Return why ``email`` is not a usable author address, or None when it is."""
     if not EMAIL_PATTERN.fullmatch(email):
@@ -84,8 +116,13 @@ def email_error(email: str) -> str | None:
 
 
 def errors(answers: dict) -> list[str]:
-    checks = (slug_error(answers["project_slug"]), email_error(answers["author_email"]))
-    return [message for message in checks if message]
+    """One line per problem with the answers; a bad slug's line suggests one that would do."""
+    problems = []
+    if message := slug_error(answers["project_slug"]):
+        problems.append(f"{message}; try project_slug={default_slug(answers['project_slug'])}")
+    if message := email_error(answers["author_email"]):
+        problems.append(message)
+    return problems
 
 
 def main(answers: dict) -> int:

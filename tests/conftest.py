@@ -20,11 +20,16 @@ from pathlib import Path
 import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from postgres import bin_directory, postgresql_server
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+# pytest-cookies renders the prompts' defaults (prompt_for_config) before calling cookiecutter, which
+# is what puts the template's directory on sys.path for its local Jinja extensions.
+if str(TEMPLATE) not in sys.path:
+    sys.path.append(str(TEMPLATE))
 
 # The prompts that change which files a project has, with every value each can take.
 OPTIONS = {
@@ -84,6 +89,30 @@ def database_matrix(test):
     """Parametrize ``test`` over every combination with a database."""
     params = [combination(**answers) for answers in COMBINATIONS if answers["use_database"]]
     return pytest.mark.parametrize("answers", params)(test)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
+    """Keep the suite out of the user's home: the state tools keep per user goes to a temporary
+    directory, for this process and every command it starts.
+
+    Cookiecutter's config and replay files (``COOKIECUTTER_CONFIG``), gunicorn's control socket
+    (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/``) and Hypothesis's cache. pytest-cookies
+    isolates its own bakes already; this covers the command-line runs.
+    """
+    state = tmp_path_factory.mktemp("user-state")
+    (state / "runtime").mkdir(mode=0o700)
+    config = state / "cookiecutterrc.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(state / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(state / 'cookiecutter_replay'))}\n",
+        encoding="utf-8",
+    )
+    set_hypothesis_home_dir(state / "hypothesis")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOKIECUTTER_CONFIG", str(config))
+        patch.setenv("XDG_RUNTIME_DIR", str(state / "runtime"))
+        yield state
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ import shutil
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CONTEXT, TEMPLATE
 
@@ -57,6 +59,41 @@ def test_valid_slugs_pass(slug):
 )
 def test_bad_slugs_are_rejected_with_the_reason(slug, reason):
     assert reason in pre_gen.slug_error(slug)
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Flask Service", "flask_service"),
+        ("Billing-API Gateway", "billing_api_gateway"),
+        ("Bob's Shop", "bobs_shop"),
+        ("Bob\u2019s Shop", "bobs_shop"),
+        ("Café Ünïcode", "cafe_unicode"),
+        ("a--b  c", "a_b_c"),
+        ("__Order__Desk__", "order_desk"),
+        ("123 Go", "service_123_go"),
+        ("日本語", "service"),
+        ("!!!", "service"),
+        ("", "service"),
+        ("Class", "class_service"),
+        ("Flask", "flask_service"),
+        ("Email", "email_service"),
+        ("Test", "service_test"),
+        ("Test Runner", "service_test_runner"),
+        ("conftest", "conftest_service"),
+        ("Customer Notification Preference Centre", "customer_notification_preference"),
+        ("A" * 40, "a" * 32),
+    ],
+)
+def test_default_slug_of_a_name(name, slug):
+    assert pre_gen.default_slug(name) == slug
+
+
+# No example database: the suite writes nothing outside its temporary directories.
+@settings(database=None)
+@given(st.text())
+def test_the_default_slug_of_any_name_passes_the_checks(name):
+    assert pre_gen.slug_error(pre_gen.default_slug(name)) is None
 
 
 @pytest.mark.parametrize("email", ["you@example.com", "first.last+tag@mail.example.co.uk"])

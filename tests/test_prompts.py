@@ -1,6 +1,8 @@
 """The prompts and the command line: defaults, overrides, and answers refused before anything is written."""
 
 import json
+import os
+import re
 import sys
 import tomllib
 
@@ -56,10 +58,22 @@ def test_command_line_overrides_take_yes_for_a_boolean(tmp_path):
     assert not (package / "templates").exists()
 
 
-def test_slug_derives_from_the_name_with_dashes_and_spaces(cookies):
-    result = bake(cookies, project_name="Billing-API Gateway")
-    assert result.exception is None
-    assert result.project_path.name == "billing_api_gateway"
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Billing-API Gateway", "billing_api_gateway"),
+        ("Bob's Shop", "bobs_shop"),
+        ("Café Ünïcode", "cafe_unicode"),
+        ("123 Go", "service_123_go"),
+        ("a--b  c", "a_b_c"),
+        ("日本語", "service"),
+        ("Class", "class_service"),
+    ],
+)
+def test_the_default_slug_is_valid_for_any_name(cookies, name, slug):
+    result = bake(cookies, project_name=name)
+    assert result.exception is None, result.exception
+    assert result.project_path.name == slug
 
 
 def test_quotes_in_text_answers_stay_valid_toml(cookies):
@@ -87,6 +101,34 @@ def test_bad_answers_fail_in_pre_gen_and_leave_nothing(tmp_path, answer, message
     assert result.returncode != 0
     assert f"ERROR: {message}" in result.stderr
     assert list(output.iterdir()) == []
+
+
+def test_a_bad_slug_is_reported_first_with_a_suggestion(tmp_path):
+    result = cookiecutter_cli("-o", str(tmp_path), "project_slug=my-shop", cwd=tmp_path)
+    first_line = result.stderr.splitlines()[0]
+    assert first_line.startswith("ERROR: project_slug 'my-shop' is not a lowercase Python identifier")
+    assert first_line.endswith("; try project_slug=my_shop")
+
+
+def test_the_command_line_tests_write_nothing_into_home(tmp_path):
+    """This file's other tests, run with ``HOME`` (and the XDG directories) in an empty directory,
+    leave it empty: cookiecutter's config and replay files go to the session's temporary directory."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    env.pop("COOKIECUTTER_CONFIG", None)  # set by this session; the inner one must set its own
+    env |= {"HOME": str(home)} | {
+        f"XDG_{kind}_HOME": str(home / f".{kind.lower()}") for kind in ("CONFIG", "CACHE", "DATA", "STATE")
+    }
+    env.pop("XDG_RUNTIME_DIR", None)
+    itself = test_the_command_line_tests_write_nothing_into_home.__name__
+    inner = run(
+        sys.executable, "-m", "pytest", __file__, "-n", "0", "-p", "no:cacheprovider", "-q",
+        "-k", f"not {itself}", cwd=tmp_path, env=env, timeout=300,
+    )  # fmt: skip
+    assert inner.returncode == 0, inner.stdout[-3000:] + inner.stderr[-2000:]
+    assert re.search(r"\b\d+ passed", inner.stdout), inner.stdout[-2000:]
+    assert sorted(path.relative_to(home).as_posix() for path in home.rglob("*")) == []
 
 
 def test_replay_file_answers_are_all_variables():
