@@ -173,13 +173,15 @@ def test_the_config_names_are_found_in_every_form_config_py_uses():
 @pytest.mark.parametrize("answers", [combination()])
 def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers):
     project = bakery(answers)
-    # gunicorn loads the app to print its settings: from src, with a key, logging to tmp_path.
+    # gunicorn loads the app to print its settings: from src, with a key, logging to tmp_path (and
+    # a database project's SQLite file there too, not in the project's instance folder).
     env = {
         **os.environ,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": str(project / "src"),
         "SECRET_KEY": SECRET_KEY,
         "LOG_FILE": str(tmp_path / "app.log"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "PORT": "9123",
         "WEB_CONCURRENCY": "3",
     }
