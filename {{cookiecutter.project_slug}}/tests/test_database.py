@@ -58,6 +58,11 @@ def test_a_missing_item_is_a_404_problem(client):
     assert "There is no item with id 999." in response.text
 
 
+def test_an_id_beyond_the_id_column_is_a_404(client):
+    assert client.get(f"/api/items/{2**31}").status_code == 404
+    assert client.get(f"/api/items/{10**30}").status_code == 404
+
+
 @pytest.mark.parametrize("name", ["x" * 81, "tab\there", "nul\x00", "lone \ud800 surrogate"])
 def test_a_name_the_database_would_refuse_is_a_422(client, name):
     response = client.post("/api/items", json={"name": name})

@@ -81,5 +81,10 @@ def init_app(app: Flask) -> None:
 {%- if cookiecutter.error_format != "json" %}
     app.add_url_rule("/", view_func=index)
 {%- endif %}
+{%- if cookiecutter.use_database %}
+    # The id column's largest value: a larger id in the URL is a 404, not a database error.
+    app.add_url_rule(f"{api}/items/<int(max=2147483647):item_id>", view_func=get_item)
+{%- else %}
     app.add_url_rule(f"{api}/items/<int:item_id>", view_func=get_item)
+{%- endif %}
     app.add_url_rule(f"{api}/items", view_func=create_item, methods=["POST"])

@@ -9,7 +9,8 @@ from ..models import NAME_LENGTH, Item
 bp = Blueprint("api", __name__)
 
 
-@bp.get("/items/<int:item_id>")
+# The id column's largest value: a larger id in the URL is a 404, not a database error.
+@bp.get("/items/<int(max=2147483647):item_id>")
 def get_item(item_id: int) -> dict:
     item = db.session.get(Item, item_id)
     if item is None:
