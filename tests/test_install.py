@@ -43,5 +43,5 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     }
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)
     assert routes.returncode == 0, routes.stderr
-    assert "/api/items/<int:item_id>" in routes.stdout
+    assert "/api/items/<int(max=2147483647):item_id>" in routes.stdout
     assert_project_tests_pass(project, python=python)
