@@ -6,6 +6,7 @@ matrix's own bakes; nothing here may write into them (the matrix checks their ex
 """
 
 import os
+import re
 import sys
 
 import pytest
@@ -43,5 +44,6 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     }
     routes = run(str(venv / "bin" / "flask"), "--app", project.name, "routes", cwd=project, env=env)
     assert routes.returncode == 0, routes.stderr
-    assert "/api/items/<int(max=2147483647):item_id>" in routes.stdout
+    # The item route's converter bounds the id to its column's range where there is a database.
+    assert re.search(r"/api/items/<int(\(max=\d+\))?:item_id>", routes.stdout), routes.stdout
     assert_project_tests_pass(project, python=python)
