@@ -16,7 +16,6 @@ UNUSED = {
     ("error_format", "json"): [
         f"{PACKAGE}/errors/negotiation.py",
         f"{PACKAGE}/errors/pages.py",
-        f"{PACKAGE}/main",
         f"{PACKAGE}/templates",
         "tests/test_negotiation.py",
         "tests/test_pages.py",

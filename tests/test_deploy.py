@@ -158,6 +158,15 @@ def test_env_example_lists_exactly_the_config_the_app_reads(bakery, answers):
     assert set(listed) == read
 
 
+@matrix
+def test_env_example_turns_on_nothing_that_talks_to_another_server(bakery, answers):
+    """``cp .env.example .env`` must not aim email or Sentry reports at an example server."""
+    example = (bakery(answers) / ".env.example").read_text(encoding="utf-8")
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", example, re.MULTILINE))
+    for name in ("ADMINS", "MAIL_SERVER", "SENTRY_DSN"):
+        assert values.get(name, "") == "", name
+
+
 def test_the_config_names_are_found_in_every_form_config_py_uses():
     source = (
         "def from_environment(environ):\n"
@@ -214,3 +223,48 @@ def test_gunicorn_serves_the_default_project_and_stops_cleanly(bakery, tmp_path,
         assert status == 404
         status, headers, _ = get(port, "/api/no/such/item")
         assert status == 404 and headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        combination(),
+        combination(
+            error_format="json",
+            layout="single_module",
+            use_email_logging=True,
+            use_sentry=True,
+            use_database=False,
+        ),
+    ],
+)
+def test_a_missing_secret_key_is_one_clear_line_under_flask_and_gunicorn(bakery, tmp_path, answers):
+    project = bakery(answers)
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(project / "src"),
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+    }
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+        env.pop(name, None)
+    advice = (
+        "SECRET_KEY must be set to at least 32 random characters in production; make one with: "
+        "python -c 'import secrets; print(secrets.token_hex())'"
+    )
+
+    flask = run(sys.executable, "-m", "flask", "--app", project.name, "run", cwd=project, env=env)
+    lines = (flask.stdout + flask.stderr).splitlines()
+    assert flask.returncode == 1
+    assert lines == [f"Error: {advice}"]
+
+    # gunicorn checks in its master, before it binds or boots a worker, and gives up at once.
+    served = run(sys.executable, "-m", "gunicorn", cwd=project, env=env, timeout=60)
+    lines = (served.stdout + served.stderr).splitlines()
+    assert served.returncode == 4, lines  # gunicorn's APP_LOAD_ERROR
+    assert len(lines) == 3, lines
+    assert "Starting gunicorn" in lines[0]
+    assert lines[2].endswith(f"[ERROR] Reason: {advice}")
+    assert not any("Booting worker" in line or "Listening at" in line for line in lines)
+    assert not (tmp_path / "app.log").exists()

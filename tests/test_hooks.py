@@ -136,7 +136,8 @@ def test_json_only_prunes_pages_templates_and_their_tests():
     assert "src/shop/errors/problem.py" not in unused
 
 
-def test_unused_paths_have_no_repeats():
+def test_json_projects_keep_main_for_their_index_unless_single_module():
+    assert "src/shop/main" not in post_gen.unused_paths(answers(error_format="json"))
     unused = post_gen.unused_paths(answers(error_format="json", layout="single_module"))
     assert unused.count("src/shop/main") == 1
 

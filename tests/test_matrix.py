@@ -53,8 +53,8 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/reporting/sentry.py": answers["use_sentry"],
         f"{PACKAGE}/api/__init__.py": blueprints,
         f"{PACKAGE}/api/views.py": blueprints,
-        f"{PACKAGE}/main/__init__.py": blueprints and pages,
-        f"{PACKAGE}/main/views.py": blueprints and pages,
+        f"{PACKAGE}/main/__init__.py": blueprints,
+        f"{PACKAGE}/main/views.py": blueprints,
         f"{PACKAGE}/views.py": not blueprints,
         f"{PACKAGE}/database.py": answers["use_database"],
         f"{PACKAGE}/errors/database.py": answers["use_database"],
@@ -154,6 +154,22 @@ def test_whitespace_is_clean(bakery, answers):
             assert not BLOCK_OPENING_WITH_A_BLANK_LINE.search(text), f"{relative}: blank line after {{"
         else:
             assert "\n\n\n" not in text, f"{relative}: two blank lines in a row"
+
+
+@matrix
+def test_readme_headings_stand_apart(bakery, answers):
+    """Every Markdown heading outside a code block has a blank line before and after it."""
+    lines = (bakery(answers) / "README.md").read_text(encoding="utf-8").splitlines()
+    in_code = False
+    for number, line in enumerate(lines):
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("#"):
+            assert number == 0 or lines[number - 1] == "", f"no blank line before {line!r}"
+            assert lines[number + 1] == "", f"no blank line after {line!r}"
+    if answers["error_format"] == "json":
+        readme = "\n".join(lines)
+        assert "templates/" not in readme and "broken template" not in readme
 
 
 @matrix

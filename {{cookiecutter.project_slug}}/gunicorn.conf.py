@@ -6,6 +6,8 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 
 import os
 
+from gunicorn.arbiter import Arbiter
+
 # The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
 # email reporter's sending thread, started by the factory, would not survive the fork.
 wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
@@ -29,3 +31,20 @@ keepalive = 5
 # Access log and error log to stdout and stderr, where a container's logs are collected.
 accesslog = "-"
 errorlog = "-"
+
+
+def on_starting(server: Arbiter) -> None:
+    """Check the configuration once, in the master, before any worker boots.
+
+    A missing ``SECRET_KEY`` or a bad value then stops gunicorn with one line saying what to fix,
+    instead of a traceback from each worker followed by gunicorn giving up.
+    """
+    # Imported here: gunicorn reads every top-level name in this file as a setting (and
+    # ``check_config`` is one).
+    from {{ cookiecutter.project_slug }} import check_config
+    from {{ cookiecutter.project_slug }}.config import ConfigError
+
+    try:
+        check_config()
+    except ConfigError as error:
+        server.halt(reason=error.message, exit_status=server.APP_LOAD_ERROR)

@@ -62,12 +62,15 @@ def database_app(tmp_path_factory):
     app.config.update(DATABASE_TIMEOUT=5)
     database.init_app(app)
     # An app a test builds from the environment alone uses this database too.
-    with pytest.MonkeyPatch.context() as environment, app.app_context():
+    with pytest.MonkeyPatch.context() as environment:
         environment.setenv("DATABASE_URL", app.config["DATABASE_URL"])
-        alembic.upgrade()
+        with app.app_context():
+            alembic.upgrade()
+        # No app context stays pushed while the tests run: each test's app pushes its own.
         yield app
-        alembic.downgrade("base")
-        db.engine.dispose()
+        with app.app_context():
+            alembic.downgrade("base")
+            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

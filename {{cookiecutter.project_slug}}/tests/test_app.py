@@ -1,4 +1,10 @@
+import re
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
+from dotenv import dotenv_values
+from flask.cli import cli
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import (
     ServiceUnavailable,
@@ -8,7 +14,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.wrappers import Response
 
-from {{ cookiecutter.project_slug }} import create_app
+from {{ cookiecutter.project_slug }} import check_config, create_app
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 from {{ cookiecutter.project_slug }}.errors import APIError
 
@@ -74,6 +80,90 @@ def test_debug_is_off_unless_asked_for(monkeypatch, tmp_path):
 def test_the_flask_command_may_run_in_debug_mode(make_app, monkeypatch):
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # what `flask run --debug` sets
     assert make_app(TESTING=False, DEBUG=True, SECRET_KEY=None).debug
+
+
+@pytest.fixture
+def production_environment(monkeypatch):
+    """The environment of a production start: no debug flag, no key, no ``.env`` file read."""
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
+    return monkeypatch
+
+
+def test_the_flask_command_prints_a_config_error_as_one_line(production_environment):
+    result = CliRunner().invoke(cli, ["--app", "{{ cookiecutter.project_slug }}", "routes"])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith("Error: SECRET_KEY must be set to at least 32 random characters")
+
+
+def test_the_example_environment_turns_on_nothing_that_sends(
+    production_environment, tmp_path, caplog
+):
+    example = dotenv_values(Path(__file__).parents[1] / ".env.example")
+    for name, value in example.items():
+        production_environment.setenv(name, value or "")
+    production_environment.setenv("SECRET_KEY", GOOD_KEY)
+{%- if cookiecutter.use_file_logging %}
+    production_environment.setenv("LOG_FILE", str(tmp_path / "app.log"))
+{%- endif %}
+{%- if cookiecutter.use_database %}
+    production_environment.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+{%- endif %}
+    app = create_app()
+    assert not app.debug and not app.testing
+{%- if cookiecutter.use_email_logging %}
+    assert "Email error reports are off: MAIL_SERVER or ADMINS is not set." in caplog.text
+{%- endif %}
+{%- if cookiecutter.use_sentry %}
+    assert "Sentry reporting is off: SENTRY_DSN is not set." in caplog.text
+{%- endif %}
+
+
+def test_the_readme_tries_every_route(tmp_path):
+    """Each route the app serves has a ``curl`` line in the README, and each line finds a route."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    tried = re.findall(r"^curl -i (?:-X (\w+) )?localhost:5000(\S*)", readme, re.MULTILINE)
+    app = create_app({"TESTING": True, "LOG_FILE": str(tmp_path / "app.log")})
+    urls = app.url_map.bind("localhost")
+    endpoints = {urls.match(path, method=method or "GET")[0] for method, path in tried}
+    assert endpoints == {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+
+
+def test_check_config_refuses_what_create_app_refuses(production_environment):
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        check_config()
+    production_environment.setenv("SECRET_KEY", GOOD_KEY)
+    check_config()
+    production_environment.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        check_config()
+{%- if cookiecutter.use_database %}
+    production_environment.setenv("LOG_LEVEL", "INFO")
+    production_environment.setenv("DATABASE_URL", "mysql://localhost/shop")
+    with pytest.raises(ConfigError, match="DATABASE_URL must be an SQLite or PostgreSQL URL"):
+        check_config()
+{%- endif %}
+
+{%- if cookiecutter.error_format == "json" %}
+
+
+def test_the_index_links_the_api_and_the_probes(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    links = response.get_json()["links"]
+{%- if cookiecutter.use_database %}
+    assert links == {"items": "/api/items", "health": "/healthz", "readiness": "/readyz"}
+    assert client.get(links["readiness"]).status_code == 200
+{%- else %}
+    assert links == {"items": "/api/items", "health": "/healthz"}
+{%- endif %}
+    assert client.get(links["health"]).status_code == 200
+    # The collection takes POST; a GET finds it there (405, not 404).
+    assert client.get(links["items"]).status_code == 405
+{%- endif %}
 
 {%- if not cookiecutter.use_database %}
 

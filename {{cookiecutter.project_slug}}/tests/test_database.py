@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from {{ cookiecutter.project_slug }}.config import ConfigError
 from {{ cookiecutter.project_slug }}.database import alembic, db
 from {{ cookiecutter.project_slug }}.models import Item
 
@@ -256,5 +257,5 @@ def test_an_in_memory_database_is_a_valid_url(make_app):
     [("not a url", "must be a database URL"), ("mysql://db/app", "SQLite or PostgreSQL")],
 )
 def test_a_bad_database_url_is_a_clear_config_error(make_app, url, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError, match=message):
         make_app(DATABASE_URL=url)

@@ -267,6 +267,19 @@ def test_mail_port_out_of_range_is_a_clear_config_error():
         from_environment({"MAIL_PORT": "99999"})
 
 
-def test_tls_and_ssl_together_are_refused(make_app):
+def test_tls_and_ssl_together_are_refused():
     with pytest.raises(ConfigError, match="not both"):
-        make_app(MAIL_USE_TLS=True, MAIL_USE_SSL=True)
+        from_environment({"MAIL_USE_TLS": "true", "MAIL_USE_SSL": "yes"})
+
+
+def test_start_up_says_where_reports_go_but_not_the_login(mail_app, smtp_server, caplog):
+    mail_app(
+        smtp_server(Inbox()),
+        MAIL_USE_TLS=True,
+        MAIL_USERNAME="mail-user-name",
+        MAIL_PASSWORD="mail-password-value",
+    )
+    [line] = [record.getMessage() for record in caplog.records if "Email" in record.getMessage()]
+    assert line.startswith("Email error reports are on: to 2 recipient(s) through 127.0.0.1:")
+    assert line.endswith("(STARTTLS).")
+    assert "mail-user-name" not in caplog.text and "mail-password-value" not in caplog.text

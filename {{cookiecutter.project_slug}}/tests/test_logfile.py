@@ -21,6 +21,12 @@ def test_unhandled_exception_traceback_lands_in_the_log_file(app, client):
     assert "RuntimeError: database refused" in text
 
 
+def test_start_up_says_where_the_log_file_is(make_app, caplog):
+    app = make_app(LOG_MAX_BYTES=2000, LOG_BACKUP_COUNT=3)
+    path = app.config["LOG_FILE"]
+    assert f"Log file reports are on: {path}, rotated at 2000 bytes, 3 kept." in caplog.text
+
+
 def test_building_the_app_twice_writes_each_line_once(make_app):
     make_app()
     app = make_app()

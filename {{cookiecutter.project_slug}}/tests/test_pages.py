@@ -26,6 +26,8 @@ def test_missing_page_uses_the_404_template(client):
     body = page(client.get("/no-such-page", headers=BROWSER), 404)
     assert "Page not found" in body
     assert "<header>" in body
+    # Werkzeug's description already tells the reader to check the URL; the page says it once.
+    assert body.lower().count("check") == 1
 
 
 def test_abort_description_is_shown_on_the_page(client):

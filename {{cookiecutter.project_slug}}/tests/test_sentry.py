@@ -143,6 +143,13 @@ def test_no_value_of_a_failing_insert_reaches_sentry(make_app, sentry_sink):
 
 
 {% endif -%}
+def test_start_up_says_where_events_go_but_not_the_key(make_app, sentry_sink, caplog):
+    dsn, _, _ = sentry_sink
+    make_app(SENTRY_DSN=dsn, SENTRY_ENVIRONMENT="staging")
+    assert "Sentry reporting is on: to 127.0.0.1, environment staging." in caplog.text
+    assert "public@" not in caplog.text
+
+
 def test_an_app_without_a_dsn_stops_an_earlier_apps_reports(make_app, sentry_sink, caplog):
     dsn, events, _ = sentry_sink
     make_app(SENTRY_DSN=dsn)

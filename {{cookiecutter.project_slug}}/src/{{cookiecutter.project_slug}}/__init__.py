@@ -8,9 +8,7 @@ from flask import Flask
 from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
-{%- if cookiecutter.error_format != "json" %}
 from .main import bp as main_bp
-{%- endif %}
 {%- else %}
 from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, views
 from .config import check_production_safety, from_environment, url_prefix
@@ -25,12 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     it too.
     """
     app = Flask(__name__)
-    app.config.from_mapping(from_environment())
-    if config is not None:
-        app.config.from_mapping(config)
-    app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
-    check_production_safety(app)
-
+    configure(app, config)
     reporting.init_app(app)
     request_id.init_app(app)
 {%- if cookiecutter.use_database %}
@@ -38,9 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- endif %}
     errors.init_app(app)
 {%- if cookiecutter.layout == "blueprints" %}
-{%- if cookiecutter.error_format != "json" %}
     app.register_blueprint(main_bp)
-{%- endif %}
     app.register_blueprint(api_bp, url_prefix=app.config["API_PREFIX"])
 {%- else %}
     views.init_app(app)
@@ -50,3 +41,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     readiness.init_app(app)
 {%- endif %}
     return app
+
+
+def configure(app: Flask, config: Mapping[str, Any] | None = None) -> None:
+    """Give ``app`` its settings: from the environment, then ``config`` on top, then checked."""
+    app.config.from_mapping(from_environment())
+    if config is not None:
+        app.config.from_mapping(config)
+    app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
+    check_production_safety(app)
+
+
+def check_config() -> None:
+    """Check the settings in the environment as ``create_app`` would, without building the app.
+
+    gunicorn's master process calls this before it starts any worker (``on_starting`` in
+    ``gunicorn.conf.py``), so that a mistake stops the server with one line rather than a traceback
+    from every worker. It raises ``ConfigError``.
+    """
+    app = Flask(__name__)
+    configure(app)
+{%- if cookiecutter.use_database %}
+    database.engine_url(app.config["DATABASE_URL"])
+{%- endif %}

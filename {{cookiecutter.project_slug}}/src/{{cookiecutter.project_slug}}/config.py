@@ -10,13 +10,17 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from flask import Flask
 
 SECRET_KEY_MIN_LENGTH = 32
 
 
-class ConfigError(ValueError):
-    """An environment variable holds a value the app cannot use."""
+class ConfigError(click.ClickException):
+    """An environment variable holds a value the app cannot use.
+
+    A ``ClickException``, so that the ``flask`` command prints it as one line, without a traceback.
+    """
 
 
 def _log_level(environ: Mapping[str, str]) -> str:
@@ -77,7 +81,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     if environ is None:
         environ = os.environ
 {%- if cookiecutter.use_email_logging %}
+    mail_tls = _boolean(environ, "MAIL_USE_TLS", False)
     mail_ssl = _boolean(environ, "MAIL_USE_SSL", False)
+    if mail_tls and mail_ssl:
+        raise ConfigError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SSL), not both")
 {%- endif %}
     return {
         "SECRET_KEY": environ.get("SECRET_KEY"),
@@ -98,7 +105,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "MAIL_PORT": _integer(
             environ, "MAIL_PORT", 465 if mail_ssl else 25, minimum=1, maximum=65535
         ),
-        "MAIL_USE_TLS": _boolean(environ, "MAIL_USE_TLS", False),
+        "MAIL_USE_TLS": mail_tls,
         "MAIL_USE_SSL": mail_ssl,
         "MAIL_USERNAME": environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD"),

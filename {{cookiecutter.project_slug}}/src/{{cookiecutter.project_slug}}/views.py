@@ -1,20 +1,35 @@
 """All of the service's views; ``init_app`` registers them on the app."""
 {% if cookiecutter.use_database %}
-from flask import Flask, abort, {% if cookiecutter.error_format != "json" %}render_template, {% endif %}request, url_for
+from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from .database import db, is_unique_violation
 from .errors import APIError, ValidationError
 from .models import NAME_LENGTH, Item
 {%- else %}
-from flask import Flask, abort, {% if cookiecutter.error_format != "json" %}render_template, {% endif %}request
+from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request{% if cookiecutter.error_format == "json" %}, url_for{% endif %}
 
 from .errors import ValidationError
 
 # An example catalogue; a real service would read from its store.
 ITEMS = {1: {"id": 1, "name": "Teapot"}, 2: {"id": 2, "name": "Kettle"}}
 {%- endif %}
-{%- if cookiecutter.error_format != "json" %}
+{%- if cookiecutter.error_format == "json" %}
+
+
+def index() -> dict[str, object]:
+    """The service's name and where its resources are, for a client that starts at the root."""
+    return {
+        "service": current_app.name,
+        "links": {
+            "items": url_for("create_item"),
+            "health": url_for("healthz"),
+{%- if cookiecutter.use_database %}
+            "readiness": url_for("readyz"),
+{%- endif %}
+        },
+    }
+{%- else %}
 
 
 def index() -> str:
@@ -78,9 +93,7 @@ def create_item() -> tuple[dict, int]:
 
 def init_app(app: Flask) -> None:
     api = app.config["API_PREFIX"]
-{%- if cookiecutter.error_format != "json" %}
     app.add_url_rule("/", view_func=index)
-{%- endif %}
 {%- if cookiecutter.use_database %}
     # The id column's largest value: a larger id in the URL is a 404, not a database error.
     app.add_url_rule(f"{api}/items/<int(max=2147483647):item_id>", view_func=get_item)

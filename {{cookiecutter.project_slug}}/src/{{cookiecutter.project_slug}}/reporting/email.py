@@ -24,8 +24,6 @@ from time import monotonic
 
 from flask import Flask, has_request_context, request
 
-from ..config import ConfigError
-
 QUEUE_SIZE = 1000
 # Where the standard library and installed packages live: code there is not the app's own.
 LIBRARIES = tuple(
@@ -208,10 +206,8 @@ class BackgroundHandler(QueueHandler):
 
 
 def create_handler(app: Flask) -> logging.Handler | None:
-    """The email handler, or None (with an INFO line saying why) when email reports are off."""
+    """The email handler, or None when email reports are off; an INFO line says which."""
     config = app.config
-    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
-        raise ConfigError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SSL), not both")
     if not config["MAIL_SERVER"] or not config["ADMINS"]:
         app.logger.info("Email error reports are off: MAIL_SERVER or ADMINS is not set.")
         return None
@@ -234,4 +230,11 @@ def create_handler(app: Flask) -> logging.Handler | None:
     )
     handler = BackgroundHandler(mail)
     handler.setLevel(logging.ERROR)
+    app.logger.info(
+        "Email error reports are on: to %d recipient(s) through %s:%d (%s).",
+        len(config["ADMINS"]),
+        config["MAIL_SERVER"],
+        config["MAIL_PORT"],
+        "SSL" if config["MAIL_USE_SSL"] else "STARTTLS" if config["MAIL_USE_TLS"] else "no TLS",
+    )
     return handler

@@ -16,7 +16,8 @@ FORMAT = (
 
 
 def create_handler(app: Flask) -> logging.Handler | None:
-    """The file handler for ``LOG_FILE``; None, with a warning, when the file cannot be written."""
+    """The file handler for ``LOG_FILE`` (an INFO line says where); None, with a warning, when the
+    file cannot be written."""
     path = Path(app.config["LOG_FILE"])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,4 +31,10 @@ def create_handler(app: Flask) -> logging.Handler | None:
         app.logger.warning("Cannot write the log file %s (%s); logging to stderr only", path, error)
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
+    app.logger.info(
+        "Log file reports are on: %s, rotated at %d bytes, %d kept.",
+        path,
+        app.config["LOG_MAX_BYTES"],
+        app.config["LOG_BACKUP_COUNT"],
+    )
     return handler

@@ -28,7 +28,7 @@ step out of ``scrub``.
 import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import sentry_sdk
 from flask import Flask, has_request_context
@@ -141,4 +141,10 @@ def init_app(app: Flask) -> None:
         event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
         before_send=scrub,
         before_send_transaction=scrub,  # should tracing be turned on
+    )
+    # Where events go, but never the DSN's key.
+    app.logger.info(
+        "Sentry reporting is on: to %s, environment %s.",
+        urlsplit(dsn).hostname,
+        app.config["SENTRY_ENVIRONMENT"],
     )
