@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import (
@@ -103,6 +105,22 @@ def test_malformed_json_is_400_saying_so(client):
     response = client.post("/api/items", data="{", content_type="application/json")
     assert response.status_code == 400
     assert "not valid JSON" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"name": ' + "1" * 5000 + "}", "integer string conversion"),
+        (b'{"name": "\xff"}', "invalid start byte"),
+    ],
+    ids=["nested-too-deeply", "number-too-long", "invalid-utf-8"],
+)
+def test_json_the_decoder_refuses_is_400_and_not_an_error(client, caplog, body, detail):
+    response = client.post("/api/items", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert detail in response.get_data(as_text=True)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_json_with_another_content_type_is_415(client):
