@@ -134,6 +134,29 @@ def test_body_over_max_content_length_is_413(make_app):
     assert response.status_code == 413
 
 
+@pytest.mark.parametrize(
+    "path", ["/no-such-page", "/gone", "/fail", "/abort/503", "/api/no-such-route", "/api/fail"]
+)
+def test_error_responses_are_never_sniffed(client, path):
+    response = client.get(path)
+    assert response.status_code >= 400
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/fail", 500), ("/abort/503", 503), ("/api/fail", 500)]
+)
+def test_server_errors_are_kept_out_of_caches(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/gone", "/api/no-such-route"])
+def test_client_errors_leave_caching_to_http(client, path):
+    assert "Cache-Control" not in client.get(path).headers
+
+
 def test_routing_405_keeps_the_allow_header(client):
     response = client.delete("/api/items/1")
     assert response.status_code == 405

@@ -110,6 +110,15 @@ def report_server_error(error: HTTPException) -> None:
         )
 
 
+def with_safe_headers(response: Response) -> Response:
+    """Make an error response safe wherever it is shown: a browser never reads it as another type
+    than the one it says, and no cache keeps a server error to hand to the next client."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code >= 500:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def handle_http_error(error: HTTPException) -> Response:
     report_server_error(error)
 {%- if cookiecutter.use_database %}
@@ -120,14 +129,15 @@ def handle_http_error(error: HTTPException) -> Response:
         db.session.rollback()
 {%- endif %}
     if error.response is not None:  # a response given to the exception is already final
-        return error.response
+        return with_safe_headers(error.response)
     try:
-        return error_response(error)
+        response = error_response(error)
     except Exception:
         # Rendering the error failed (a broken template, a bad url_for): the client still gets the
         # original status, and the failure is logged here, once.
         current_app.logger.exception("Could not render the %s error response", error.code)
-        return minimal_response(error)
+        response = minimal_response(error)
+    return with_safe_headers(response)
 
 
 def init_app(app: Flask) -> None:
