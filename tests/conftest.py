@@ -224,7 +224,10 @@ def assert_project_tests_pass(project: Path, python: str = sys.executable, **env
     """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
     before = sorted(project.rglob("*"))
-    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
+    # Hypothesis keeps its examples and caches in ./.hypothesis unless told otherwise.
+    with tempfile.TemporaryDirectory() as hypothesis_storage:
+        env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_storage)
+        result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
     # Not even an empty directory, such as an instance folder for an SQLite file.
