@@ -87,7 +87,7 @@ def expected_files(answers: dict) -> set[str]:
 def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, and in each extra."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn", "python-dotenv"}
+    runtime = {"flask", "gunicorn[gevent]", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()

@@ -4,6 +4,9 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 ``GUNICORN_CMD_ARGS``.
 """
 
+{% if cookiecutter.use_email_logging -%}
+import logging
+{% endif -%}
 import os
 
 # The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
@@ -19,6 +22,13 @@ bind = [f"0.0.0.0:{port}"] if port else ["127.0.0.1:8000"]
 # most 4. The CPU count is the host's, not a container's CPU limit: set WEB_CONCURRENCY there.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 4)))
 
+# gevent workers: each connection is a greenlet, so a client that sends its request slowly (or
+# never finishes it) holds one connection, not a whole worker, and 64 such clients leave every
+# worker free to answer. Up to `worker_connections` clients per worker; the email thread, the log
+# file's lock and Sentry's transport all work unchanged, as greenlets.
+worker_class = "gevent"
+worker_connections = 1000
+
 # A worker silent for `timeout` seconds is killed and replaced. On SIGTERM, workers get
 # `graceful_timeout` seconds to finish their requests: less than the 30 s Kubernetes waits before
 # SIGKILL (`docker stop` waits 10 s unless given `--time`).
@@ -29,3 +39,22 @@ keepalive = 5
 # Access log and error log to stdout and stderr, where a container's logs are collected.
 accesslog = "-"
 errorlog = "-"
+{%- if cookiecutter.use_email_logging %}
+
+# A worker sends its error reports by email from a queue. When it stops (SIGTERM), or is aborted
+# for its timeout, it gives the queued reports this long to be sent, and counts on stderr those
+# that were not: well within graceful_timeout, and within the timeout it claims back when aborted.
+REPORT_SECONDS = 5
+
+
+def worker_abort(worker):
+    # Aborted after `timeout` seconds of silence, the worker is killed a second later unless it
+    # reports in: this buys it `timeout` seconds to exit through worker_exit.
+    worker.notify()
+
+
+def worker_exit(server, worker):
+    from {{ cookiecutter.project_slug }}.reporting import email
+
+    email.close_within(logging.getLogger("{{ cookiecutter.project_slug }}"), REPORT_SECONDS)
+{%- endif %}
