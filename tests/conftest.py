@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -224,7 +225,10 @@ def assert_project_tests_pass(project: Path, python: str = sys.executable, **env
     """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
     before = sorted(project.rglob("*"))
-    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
+    # Hypothesis keeps its examples and caches in ./.hypothesis unless told otherwise.
+    with tempfile.TemporaryDirectory() as hypothesis_storage:
+        env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_storage)
+        result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
     # Not even an empty directory, such as an instance folder for an SQLite file.
@@ -258,6 +262,17 @@ def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: 
 
     ``app`` is gunicorn's application spec, the project's own factory by default.
     """
+    with gunicorn_process(project, workers=workers, app=app, **env) as (port, _, _):
+        yield port
+
+
+@contextlib.contextmanager
+def gunicorn_process(
+    project: Path, *, workers: int = 2, app: str | None = None, **env: str
+) -> Iterator[tuple[int, subprocess.Popen, typing.IO[str]]]:
+    """``gunicorn``, yielding the port, the master process (to signal it, or to read its workers'
+    memory) and the file that collects its output; the process may be stopped inside the block, and
+    must then have exited 0."""
     port = free_port()
     # A file, not a pipe: a pipe nobody reads fills up with the app's log and blocks the workers.
     # A database project's SQLite file goes beside it, not into the project's instance folder.
@@ -292,7 +307,7 @@ def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: 
                 except OSError:
                     assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
                     time.sleep(0.1)
-            yield port
+            yield port, server, output
         finally:
             server.terminate()
             try:

@@ -70,6 +70,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/templates/errors/404.html": pages,
         f"{PACKAGE}/templates/errors/error.html": pages,
         "tests/conftest.py": True,
+        "tests/test_any_request.py": True,
         "tests/test_app.py": True,
         "tests/test_email.py": answers["use_email_logging"],
         "tests/test_health.py": True,
@@ -86,11 +87,12 @@ def expected_files(answers: dict) -> set[str]:
 def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, and in each extra."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn", "python-dotenv"}
+    runtime = {"flask", "gunicorn[gevent]", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"pytest", "ruff"} | ({"aiosmtpd", "trustme"} if answers["use_email_logging"] else set())
+    dev = {"hypothesis", "pytest", "ruff"}
+    dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {f"{SLUG}[postgresql]"} if database else set()
     extras = {"dev": dev} | ({"postgresql": {"psycopg[binary]"}} if database else {})
     return {"runtime": runtime, **extras}

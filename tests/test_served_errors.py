@@ -78,4 +78,5 @@ def test_missing_error_templates_still_get_an_answer_from_gunicorn(bakery, tmp_p
             code, headers, body = get(port, path, {"Accept": "text/html"})
             assert code == status
             assert headers["Content-Type"] == "text/plain; charset=utf-8"
+            assert headers["X-Content-Type-Options"] == "nosniff"
             assert headers["X-Request-ID"] in body.decode()

@@ -4,9 +4,15 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 ``GUNICORN_CMD_ARGS``.
 """
 
+{% if cookiecutter.use_email_logging -%}
+import logging
+{% endif -%}
 import os
 
 from gunicorn.arbiter import Arbiter
+{%- if cookiecutter.use_email_logging %}
+from gunicorn.workers.base import Worker
+{%- endif %}
 
 # The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
 # email reporter's sending thread, started by the factory, would not survive the fork.
@@ -20,6 +26,13 @@ bind = [f"0.0.0.0:{port}"] if port else ["127.0.0.1:8000"]
 # Worker processes: $WEB_CONCURRENCY (gunicorn's own convention), else two per CPU plus one, at
 # most 4. The CPU count is the host's, not a container's CPU limit: set WEB_CONCURRENCY there.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 4)))
+
+# gevent workers: each connection is a greenlet, so a client that sends its request slowly (or
+# never finishes it) holds one connection, not a whole worker, and 64 such clients leave every
+# worker free to answer. Up to `worker_connections` clients per worker; the email thread, the log
+# file's lock and Sentry's transport all work unchanged, as greenlets.
+worker_class = "gevent"
+worker_connections = 1000
 
 # A worker silent for `timeout` seconds is killed and replaced. On SIGTERM, workers get
 # `graceful_timeout` seconds to finish their requests: less than the 30 s Kubernetes waits before
@@ -48,3 +61,23 @@ def on_starting(server: Arbiter) -> None:
         check_config()
     except ConfigError as error:
         server.halt(reason=error.message, exit_status=server.APP_LOAD_ERROR)
+{%- if cookiecutter.use_email_logging %}
+
+
+# A worker sends its error reports by email from a queue. When it stops (SIGTERM), or is aborted
+# for its timeout, it gives the queued reports this long to be sent, and counts on stderr those
+# that were not: well within graceful_timeout, and within the timeout it claims back when aborted.
+REPORT_SECONDS = 5
+
+
+def worker_abort(worker: Worker) -> None:
+    # Aborted after `timeout` seconds of silence, the worker is killed a second later unless it
+    # reports in: this buys it `timeout` seconds to exit through worker_exit.
+    worker.notify()
+
+
+def worker_exit(server: Arbiter, worker: Worker) -> None:
+    from {{ cookiecutter.project_slug }}.reporting import email
+
+    email.close_within(logging.getLogger("{{ cookiecutter.project_slug }}"), REPORT_SECONDS)
+{%- endif %}

@@ -1,3 +1,4 @@
+import logging
 import re
 from pathlib import Path
 
@@ -195,6 +196,22 @@ def test_malformed_json_is_400_saying_so(client):
     assert "not valid JSON" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"name": ' + "1" * 5000 + "}", "integer string conversion"),
+        (b'{"name": "\xff"}', "invalid start byte"),
+    ],
+    ids=["nested-too-deeply", "number-too-long", "invalid-utf-8"],
+)
+def test_json_the_decoder_refuses_is_400_and_not_an_error(client, caplog, body, detail):
+    response = client.post("/api/items", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert detail in response.get_data(as_text=True)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
 def test_json_with_another_content_type_is_415(client):
     response = client.post("/api/items", data='{"name": "Mug"}', content_type="text/plain")
     assert response.status_code == 415
@@ -204,6 +221,29 @@ def test_body_over_max_content_length_is_413(make_app):
     client = make_app(MAX_CONTENT_LENGTH=64).test_client()
     response = client.post("/api/items", json={"name": "M" * 100})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path", ["/no-such-page", "/gone", "/fail", "/abort/503", "/api/no-such-route", "/api/fail"]
+)
+def test_error_responses_are_never_sniffed(client, path):
+    response = client.get(path)
+    assert response.status_code >= 400
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("/fail", 500), ("/abort/503", 503), ("/api/fail", 500)]
+)
+def test_server_errors_are_kept_out_of_caches(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/gone", "/api/no-such-route"])
+def test_client_errors_leave_caching_to_http(client, path):
+    assert "Cache-Control" not in client.get(path).headers
 
 
 def test_routing_405_keeps_the_allow_header(client):

@@ -55,6 +55,23 @@ def test_unhandled_exception_page_is_generic(client):
     assert "hunter2" not in body
 
 
+@pytest.mark.parametrize("path", ["/no-such-page", "/gone", "/fail"])
+def test_error_pages_may_run_no_script_and_load_nothing(client, path):
+    response = client.get(path, headers=BROWSER)
+    policy = dict(
+        directive.strip().partition(" ")[::2]
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert "script-src" not in policy
+    assert policy["style-src"] == "'unsafe-inline'"
+    assert policy["frame-ancestors"] == "'none'"
+    # What the page needs is allowed: its inline stylesheet, and nothing to load.
+    body = response.get_data(as_text=True)
+    assert "<style>" in body
+    assert "<script" not in body and "<link" not in body and "<img" not in body
+
+
 @pytest.mark.parametrize(
     ("templates", "path", "status"),
     [
@@ -71,6 +88,7 @@ def test_broken_error_template_keeps_the_status(app, caplog, templates, path, st
         response = app.test_client().get(path, headers=BROWSER)
     assert response.status_code == status
     assert response.mimetype == "text/plain"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
     failures = [r for r in caplog.records if "Could not render" in r.getMessage()]
     assert len(failures) == 1

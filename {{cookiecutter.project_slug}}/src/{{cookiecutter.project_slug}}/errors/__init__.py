@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Request, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -67,6 +68,19 @@ class ValidationError(APIError):
         )
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested more deeply than the decoder can follow is
+    malformed JSON like any other. The decoder raises ``RecursionError``, which is not a
+    ``ValueError``: a request body of 100,000 ``[`` would otherwise be a 500 and an error report.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("arrays or objects are nested too deeply") from None
+
+
 class JSONRequest(Request):
     """Flask's request, except that malformed JSON is a 400 whose detail says so.
 
@@ -96,6 +110,15 @@ def report_server_error(error: HTTPException) -> None:
         )
 
 
+def with_safe_headers(response: Response) -> Response:
+    """Make an error response safe wherever it is shown: a browser never reads it as another type
+    than the one it says, and no cache keeps a server error to hand to the next client."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code >= 500:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def handle_http_error(error: HTTPException) -> Response:
     report_server_error(error)
 {%- if cookiecutter.use_database %}
@@ -106,17 +129,19 @@ def handle_http_error(error: HTTPException) -> Response:
         db.session.rollback()
 {%- endif %}
     if error.response is not None:  # a response given to the exception is already final
-        return error.response
+        return with_safe_headers(error.response)
     try:
-        return error_response(error)
+        response = error_response(error)
     except Exception:
         # Rendering the error failed (a broken template, a bad url_for): the client still gets the
         # original status, and the failure is logged here, once.
         current_app.logger.exception("Could not render the %s error response", error.code)
-        return minimal_response(error)
+        response = minimal_response(error)
+    return with_safe_headers(response)
 
 
 def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
     app.request_class = JSONRequest
     app.register_error_handler(HTTPException, handle_http_error)
 {%- if cookiecutter.use_database %}

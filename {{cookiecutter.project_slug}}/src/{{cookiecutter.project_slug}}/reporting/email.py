@@ -20,7 +20,7 @@ import sysconfig
 from email.message import EmailMessage
 from email.utils import localtime
 from logging.handlers import QueueHandler, QueueListener
-from time import monotonic
+from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
@@ -113,6 +113,7 @@ class MailHandler(logging.Handler):
         self.timeout = timeout
         self.last_sent: dict[str, tuple[float, int]] = {}  # fingerprint: (when, held back since)
         self.last_failure: float | None = None
+        self.failures = 0
         self.setFormatter(logging.Formatter(BODY_FORMAT))
 
     def subject(self, record: logging.LogRecord) -> str:
@@ -165,6 +166,7 @@ class MailHandler(logging.Handler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         """Say on stderr that a report was not sent, once per window, not once per error."""
+        self.failures += 1
         now = monotonic()
         if self.last_failure is not None and now - self.last_failure < self.flood_window:
             return
@@ -203,6 +205,41 @@ class BackgroundHandler(QueueHandler):
             self.listener.stop()
             self.listener = None
         super().close()
+
+    def close_within(self, seconds: float) -> None:
+        """Give the queued reports ``seconds`` to be sent, then close; on stderr, one line counts
+        those that were not: still queued, failed to send, or held back by the flood window."""
+        listener, self.listener = self.listener, None
+        if listener is None:
+            return
+        [mail] = [handler for handler in listener.handlers if isinstance(handler, MailHandler)]
+        failures = mail.failures
+        deadline = monotonic() + seconds
+        while self.queue.unfinished_tasks and monotonic() < deadline:
+            sleep(0.05)
+        # The listener's thread is a daemon: left with a send under way, it ends with the process.
+        waiting = self.queue.unfinished_tasks
+        failed = mail.failures - failures
+        held_back = sum(count for _, count in mail.last_sent.values())
+        if waiting or failed or held_back:
+            print(
+                f"{waiting + failed} error reports were not emailed through {mail.host}:"
+                f"{mail.port} ({waiting} still queued after {seconds:g} s, {failed} failed to "
+                f"send; {held_back} repeats held back)",
+                file=sys.stderr,
+            )
+        super().close()
+
+
+def close_within(logger: logging.Logger, seconds: float) -> None:
+    """Close ``logger``'s email handler, giving its queued reports ``seconds`` to be sent.
+
+    ``gunicorn.conf.py`` calls this as a worker exits; ``logging.shutdown`` at exit would wait for
+    every queued report however long an unreachable server takes to refuse each.
+    """
+    for handler in logger.handlers:
+        if isinstance(handler, BackgroundHandler):
+            handler.close_within(seconds)
 
 
 def create_handler(app: Flask) -> logging.Handler | None:
