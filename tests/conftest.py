@@ -98,8 +98,9 @@ def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
     directory, for this process and every command it starts.
 
     Cookiecutter's config and replay files (``COOKIECUTTER_CONFIG``), gunicorn's control socket
-    (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/``) and Hypothesis's cache. pytest-cookies
-    isolates its own bakes already; this covers the command-line runs.
+    (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/``), Hypothesis's cache and uv's cache
+    (shared by the xdist workers of this run, as uv allows). pytest-cookies isolates its own bakes
+    already; this covers the command-line runs.
     """
     state = tmp_path_factory.mktemp("user-state")
     (state / "runtime").mkdir(mode=0o700)
@@ -113,6 +114,7 @@ def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COOKIECUTTER_CONFIG", str(config))
         patch.setenv("XDG_RUNTIME_DIR", str(state / "runtime"))
+        patch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "uv-cache"))
         yield state
 
 
@@ -155,6 +157,12 @@ def require(tool: str, *alternatives: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def uv() -> str:
+    """uv from the uv package, beside this Python (an unactivated venv), else on PATH."""
+    beside = Path(sys.executable).with_name("uv")
+    return str(beside) if beside.exists() else require("uv")
 
 
 def run(*command, cwd=None, env=None, timeout=600):

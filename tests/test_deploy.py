@@ -87,7 +87,8 @@ def test_workflow_tests_every_supported_python(bakery, answers):
         range(int(oldest.split(".")[1]), int(versions[-1].split(".")[1]) + 1)
     )
     steps = " | ".join(step.get("run", step.get("uses", "")) for step in workflow["jobs"]["test"]["steps"])
-    for command in ('pip install -e ".[dev]"', "ruff check", "ruff format --check", "pytest"):
+    # From the committed lock, checked to be current.
+    for command in ("uv lock --check", "uv sync --locked", "ruff check", "ruff format --check", "pytest"):
         assert command in steps
 
 
@@ -97,7 +98,7 @@ def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
     job = workflow["jobs"]["postgresql"]
     assert job["services"]["postgres"]["image"].startswith("postgres:")
     assert job["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
-    assert {"pytest", 'python -m pip install -e ".[dev]"'} <= {step.get("run") for step in job["steps"]}
+    assert {"uv sync --locked", "uv run pytest"} <= {step.get("run") for step in job["steps"]}
 
 
 @database_matrix
@@ -131,8 +132,12 @@ def test_dockerfile_runs_gunicorn_as_a_user_with_a_healthcheck(bakery, answers):
     instructions = re.findall(r"^([A-Z]+) ", dockerfile, re.MULTILINE)
     assert instructions[-4:] == ["USER", "EXPOSE", "HEALTHCHECK", "CMD"]
     assert "/healthz" in dockerfile and 'CMD ["gunicorn"]' in dockerfile
-    # Dependencies are installed before the code is copied, and no secret is baked in.
-    assert dockerfile.index("-r requirements.txt") < dockerfile.index("COPY src")
+    # Dependencies are installed from the lock, without the dev tools, before the code is copied;
+    # and no secret is baked in.
+    installs = re.findall(r"uv sync [^\n]*", dockerfile)
+    assert len(installs) == 2 and all("--locked --no-dev" in line for line in installs), installs
+    assert dockerfile.index("--no-install-project") < dockerfile.index("COPY src")
+    assert "pip install" not in dockerfile
     assert "SECRET_KEY=" not in dockerfile
     # The app may write its log file, and only there.
     assert ("chown app:app logs" in dockerfile) == answers["use_file_logging"]

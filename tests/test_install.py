@@ -32,7 +32,12 @@ def test_fresh_install_passes_its_own_tests(bakery, tmp_path, answers):
     created = run(sys.executable, "-m", "venv", str(venv))
     assert created.returncode == 0, created.stderr
     python = str(venv / "bin" / "python")
-    install = run(python, "-m", "pip", "install", "--quiet", "-e", ".[dev]", cwd=project, timeout=900)
+    # The dev tools are a dependency group (PEP 735), which pip installs from version 25.1.
+    upgrade = run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1", timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr[-3000:]
+    install = run(
+        python, "-m", "pip", "install", "--quiet", "-e", ".", "--group", "dev", cwd=project, timeout=900
+    )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     # Nothing may land in the project: no bytecode, and the log file (if any) in tmp_path.
     env = {

@@ -85,7 +85,8 @@ def expected_files(answers: dict) -> set[str]:
 
 
 def expected_dependencies(answers: dict) -> dict[str, set[str]]:
-    """The distributions a project with ``answers`` needs at run time, and in each extra."""
+    """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
+    (the ``dev`` dependency group)."""
     database = answers["use_database"]
     runtime = {"flask", "gunicorn[gevent]", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
@@ -93,9 +94,9 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
     dev = {"hypothesis", "pytest", "ruff"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
-    dev |= {f"{SLUG}[postgresql]"} if database else set()
-    extras = {"dev": dev} | ({"postgresql": {"psycopg[binary]"}} if database else {})
-    return {"runtime": runtime, **extras}
+    dev |= {"psycopg[binary]"} if database else set()
+    extras = {"postgresql": {"psycopg[binary]"}} if database else {}
+    return {"runtime": runtime, **extras, "group dev": dev}
 
 
 def names(requirements: list[str]) -> set[str]:
@@ -125,8 +126,13 @@ def test_exact_file_set(bakery, answers):
 
 @matrix
 def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
-    project = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = {"runtime": project["dependencies"], **project["optional-dependencies"]}
+    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    declared = {
+        "runtime": project["dependencies"],
+        **project.get("optional-dependencies", {}),
+        **{f"group {name}": group for name, group in pyproject["dependency-groups"].items()},
+    }
     assert {name: names(requirements) for name, requirements in declared.items()} == (
         expected_dependencies(answers)
     )

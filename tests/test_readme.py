@@ -1,10 +1,10 @@
-"""Both READMEs' commands run exactly as written, on a machine with only Python.
+"""Both READMEs' commands run exactly as written, on a machine with only Python (and uv).
 
 The template README's blocks generate a project (from this checkout instead of ``gh:<org>/...``)
-and install and test it in a virtual environment of its own; then the generated README's "Run it"
-block (all but the server) and "Test it" block run in that project. Everything happens under
-``tmp_path``, with ``HOME`` there too and this suite's virtual environment off the ``PATH``. Marked
-slow: it installs cookiecutter and the project from PyPI.
+and install and test it with pip in a virtual environment of its own; then the generated README's
+uv block of "Run it" (all but the server) and its "Test it" block run in that project, with uv on
+the ``PATH``. Everything happens under ``tmp_path``, with ``HOME`` there too and this suite's
+virtual environment off the ``PATH``. Marked slow: it installs from PyPI.
 """
 
 import os
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE
+from conftest import TEMPLATE, uv
 
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 GITHUB_SOURCE = "gh:<org>/cookiecutter-flask-service"
-SERVER = re.compile(r"^flask --app \w+ run\b")
+SERVER = re.compile(r"^(uv run )?flask --app \w+ run\b")
 
 
 def console_blocks(markdown: str, section: str) -> list[str]:
@@ -29,13 +29,18 @@ def console_blocks(markdown: str, section: str) -> list[str]:
     return CONSOLE_BLOCK.findall(rest.split("\n## ", 1)[0])
 
 
-def run_script(script: str, cwd: Path, home: Path) -> None:
-    # A fresh machine: this suite's virtual environment is not on the PATH, nothing is activated.
+def run_script(script: str, cwd: Path, home: Path, tools: Path) -> None:
+    # A fresh machine: this suite's virtual environment is not on the PATH, nothing is activated;
+    # ``tools`` holds what the machine has installed besides Python (uv).
     path = os.pathsep.join(
-        entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)
+        [str(tools)]
+        + [entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)]
     )
-    env = {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-    env |= {name: os.environ[name] for name in ("XDG_RUNTIME_DIR", "TMPDIR") if name in os.environ}
+    # The machine's own settings stay (its certificates, pip's configuration); what this suite
+    # activated or set for itself goes, and HOME is empty.
+    env = {**os.environ, "PATH": path, "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "COOKIECUTTER_CONFIG"):
+        env.pop(name, None)
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
@@ -56,23 +61,27 @@ def test_console_blocks_are_found_by_section():
 
 @pytest.mark.slow
 def test_both_readmes_commands_run_as_written(tmp_path):
-    home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
+    home, work, tools = tmp_path / "home", tmp_path / "work", tmp_path / "tools"
+    for directory in (home, work, tools):
+        directory.mkdir()
+    (tools / "uv").symlink_to(uv())
     generate, install = console_blocks(
         (TEMPLATE / "README.md").read_text(encoding="utf-8"), "Generate a service"
     )
     assert GITHUB_SOURCE in generate
-    run_script(generate.replace(GITHUB_SOURCE, str(TEMPLATE)) + install, cwd=work, home=home)
+    run_script(generate.replace(GITHUB_SOURCE, str(TEMPLATE)) + install, cwd=work, home=home, tools=tools)
 
     project = work / "order_desk"
     readme = (project / "README.md").read_text(encoding="utf-8")
-    [run_it] = console_blocks(readme, "Run it")
-    servers = [line for line in run_it.splitlines() if SERVER.match(line)]
-    assert len(servers) == 1, run_it  # `flask run` serves until stopped: everything else runs
+    with_uv, with_pip = console_blocks(readme, "Run it")
+    # The pip way is the one the template README's block just ran.
+    assert set(with_pip.splitlines()) <= set(install.splitlines()), with_pip
+    servers = [line for line in with_uv.splitlines() if SERVER.match(line)]
+    assert len(servers) == 1, with_uv  # `flask run` serves until stopped: everything else runs
+    setup = "\n".join(line for line in with_uv.splitlines() if not SERVER.match(line))
     test_it = console_blocks(readme, "Test it")[0]
-    setup = "\n".join(line for line in run_it.splitlines() if not SERVER.match(line))
-    run_script(f"{setup}\n{test_it}", cwd=project, home=home)
-    # `cp .env.example .env` and `db upgrade` made the development database, as the README says.
+    run_script(f"{setup}\n{test_it}", cwd=project, home=home, tools=tools)
+    # uv.lock to commit; `cp .env.example .env` and `db upgrade` made the development database.
+    assert (project / "uv.lock").is_file()
     assert (project / ".env").is_file()
     assert (project / "src" / "instance" / "order_desk.db").is_file()

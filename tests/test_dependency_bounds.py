@@ -1,0 +1,72 @@
+"""Every set of dependencies the answers can produce installs and passes at both ends of its ranges.
+
+For each set, uv resolves the project's requirements and its dev group at the lowest versions
+``pyproject.toml`` allows (``--resolution lowest-direct``: what they need in turn at its newest) and
+at the newest, installs them into a fresh virtual environment, and the project's own tests run
+there. A lower bound that is wrong fails here, not in a user's deploy. The Dockerfile's way of
+installing, from a lock without the dev tools, is checked too. Marked slow: it needs PyPI.
+"""
+
+import itertools
+import shutil
+import sys
+
+import pytest
+
+from conftest import assert_project_tests_pass, combination, run, uv
+
+# The answers that change pyproject.toml's requirements; error_format and layout do not.
+DEPENDENCY_ANSWERS = ("use_email_logging", "use_file_logging", "use_sentry", "use_database")
+DEPENDENCY_SETS = [
+    combination(**dict(zip(DEPENDENCY_ANSWERS, values, strict=True)))
+    for values in itertools.product([True, False], repeat=len(DEPENDENCY_ANSWERS))
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolution", ["lowest-direct", "highest"])
+@pytest.mark.parametrize("answers", DEPENDENCY_SETS)
+def test_the_project_passes_at_both_ends_of_its_ranges(bakery, tmp_path, answers, resolution):
+    project = bakery(answers)
+    venv = tmp_path / "venv"
+    created = run(uv(), "venv", "--quiet", "--python", sys.executable, str(venv))
+    assert created.returncode == 0, created.stderr
+    python = str(venv / "bin" / "python")
+    # The project in place (nothing is written into it) and its dev group, from its pyproject.toml.
+    install = run(
+        *(uv(), "pip", "install", "--quiet", "--python", python, "--resolution", resolution),
+        *("--editable", ".", "--group", "dev"),
+        cwd=project,
+        timeout=900,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    assert_project_tests_pass(project, python=python)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answers", [combination()])
+def test_the_dockerfiles_install_takes_the_lock_and_refuses_a_stale_one(bakery, tmp_path, answers):
+    """What the Dockerfile runs, outside Docker: ``uv sync --locked --no-dev``."""
+    baked = bakery(answers)
+    project = tmp_path / baked.name
+    shutil.copytree(baked, project)
+    sync = (uv(), "sync", "--quiet", "--locked", "--no-dev", "--extra", "postgresql")
+    missing = run(*sync, cwd=project)
+    assert missing.returncode != 0  # no uv.lock yet: the Dockerfile says so before this runs
+    locked = run(uv(), "lock", "--quiet", cwd=project, timeout=900)
+    assert locked.returncode == 0, locked.stderr[-3000:]
+    installed = run(*sync, cwd=project, timeout=900)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    python = project / ".venv" / "bin" / "python"
+    imports = run(str(python), "-c", f"import {project.name}, psycopg, gunicorn", cwd=tmp_path)
+    assert imports.returncode == 0, imports.stderr
+    assert run(str(python), "-c", "import pytest", cwd=tmp_path).returncode != 0, "dev tools installed"
+    # A requirement added to pyproject.toml without locking again stops the install, saying why.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"flask>=3.1",', '"flask>=3.1",\n    "idna>=3",'),
+        encoding="utf-8",
+    )
+    stale = run(*sync, cwd=project)
+    assert stale.returncode != 0
+    assert "uv lock" in stale.stderr, stale.stderr
