@@ -12,6 +12,7 @@ send is reported on stderr at most once per window too.
 
 import contextlib
 import logging
+import math
 import queue
 import smtplib
 import ssl
@@ -20,7 +21,7 @@ import sysconfig
 from email.message import EmailMessage
 from email.utils import localtime
 from logging.handlers import QueueHandler, QueueListener
-from time import monotonic
+from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
@@ -118,17 +119,20 @@ class MailHandler(logging.Handler):
         self.setFormatter(logging.Formatter(BODY_FORMAT))
 
     def subject(self, record: logging.LogRecord) -> str:
-        where = f"{record.method} {record.path}" if record.path else record.name
-        return f"[{self.service}] {record.error_name} at {where}"
+        details = vars(record)  # what RequestDetails put on the record
+        where = f"{details['method']} {details['path']}" if details["path"] else record.name
+        return f"[{self.service}] {details['error_name']} at {where}"
 
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
         self.forget_quiet_errors(now)
-        sent_at, held_back = self.last_sent.get(record.fingerprint, (None, 0))
-        if sent_at is not None and now - sent_at < self.flood_window:
-            self.last_sent[record.fingerprint] = (sent_at, held_back + 1)
+        fingerprint: str = vars(record)["fingerprint"]
+        # An error not emailed before is due, as if its last email were infinitely long ago.
+        sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
+        if now - sent_at < self.flood_window:
+            self.last_sent[fingerprint] = (sent_at, held_back + 1)
             return
-        self.last_sent[record.fingerprint] = (now, 0)
+        self.last_sent[fingerprint] = (now, 0)
         try:
             body = self.format(record)
             if held_back:
@@ -154,6 +158,7 @@ class MailHandler(logging.Handler):
         message["Date"] = localtime()
         message.set_content(body)
         context = ssl.create_default_context()
+        smtp: smtplib.SMTP
         if self.use_ssl:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -183,7 +188,13 @@ class Listener(QueueListener):
     """A ``QueueListener`` whose stop waits for room in a full queue instead of failing."""
 
     def enqueue_sentinel(self) -> None:
-        self.queue.put(self._sentinel)
+        while True:
+            try:
+                super().enqueue_sentinel()
+            except queue.Full:
+                sleep(0.01)  # the listener thread is still sending
+            else:
+                return
 
 
 class BackgroundHandler(QueueHandler):
@@ -192,7 +203,7 @@ class BackgroundHandler(QueueHandler):
     def __init__(self, target: logging.Handler) -> None:
         super().__init__(queue.Queue(QUEUE_SIZE))
         self.addFilter(RequestDetails())
-        self.listener = Listener(self.queue, target, respect_handler_level=True)
+        self.listener: Listener | None = Listener(self.queue, target, respect_handler_level=True)
         self.listener.start()
 
     def enqueue(self, record: logging.LogRecord) -> None:
