@@ -87,7 +87,7 @@ def test_workflow_tests_every_supported_python(bakery, answers):
         range(int(oldest.split(".")[1]), int(versions[-1].split(".")[1]) + 1)
     )
     steps = " | ".join(step.get("run", step.get("uses", "")) for step in workflow["jobs"]["test"]["steps"])
-    for command in ('pip install -e ".[dev]"', "ruff check", "ruff format --check", "pytest"):
+    for command in ('pip install -e ".[dev]"', "ruff check", "ruff format --check", "mypy", "pytest"):
         assert command in steps
 
 
@@ -145,7 +145,16 @@ def test_config_files_parse(bakery, answers):
     yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
     pre_commit = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hooks = {hook["id"] for repo in pre_commit["repos"] for hook in repo["hooks"]}
-    assert {"ruff-check", "ruff-format", "trailing-whitespace", "end-of-file-fixer"} <= hooks
+    assert {"ruff-check", "ruff-format", "mypy", "trailing-whitespace", "end-of-file-fixer"} <= hooks
+
+
+@matrix
+def test_checkers_target_the_oldest_supported_python(bakery, answers):
+    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    minor = re.fullmatch(r">=3\.(\d+)", pyproject["project"]["requires-python"])[1]
+    assert pyproject["tool"]["mypy"]["python_version"] == f"3.{minor}"
+    assert pyproject["tool"]["mypy"]["strict"] is True
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py3{minor}"
 
 
 @matrix
