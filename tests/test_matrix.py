@@ -36,6 +36,7 @@ def expected_files(answers: dict) -> set[str]:
     wanted = {
         ".dockerignore": True,
         ".env.example": True,
+        ".github/dependabot.yml": True,
         ".github/workflows/ci.yml": True,
         ".gitignore": True,
         ".pre-commit-config.yaml": True,
