@@ -262,6 +262,10 @@ def assert_project_tests_pass(project: Path, python: str = sys.executable, **env
     assert sorted(project.rglob("*")) == before, "the project's tests wrote into the project"
 
 
+# The newest Python release: generated projects and this template are tested on every version from
+# their requires-python's lower bound up to it.
+NEWEST_PYTHON = "3.14"
+
 # A production-like key for projects served by these tests (a production app refuses to start without one).
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"
 

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import (
+    NEWEST_PYTHON,
     SECRET_KEY,
     check_jsonschema,
     combination,
@@ -90,7 +91,7 @@ def test_workflow_tests_every_supported_python(bakery, answers):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     versions = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     oldest = re.fullmatch(r">=(3\.\d+)", pyproject["project"]["requires-python"])[1]
-    assert versions[0] == oldest
+    assert versions[0] == oldest and versions[-1] == NEWEST_PYTHON
     assert [int(version.split(".")[1]) for version in versions] == list(
         range(int(oldest.split(".")[1]), int(versions[-1].split(".")[1]) + 1)
     )
