@@ -1,6 +1,7 @@
 """Shared fixtures: the template's answers, and a bake of each combination made once per session."""
 
 import contextlib
+import gc
 import http.client
 import itertools
 import json
@@ -22,6 +23,7 @@ import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 from hypothesis.configuration import set_hypothesis_home_dir
+from mypy import api as mypy_api
 
 from postgres import bin_directory, postgresql_server
 
@@ -225,6 +227,35 @@ def assert_ruff_clean(project: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.fixture(scope="session")
+def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
+    """``mypy(project)``: mypy's exit status and report for a baked project, run as the project's
+    CI runs it (``mypy`` in its directory, so configured by its own ``pyproject.toml``).
+
+    mypy runs inside this test process (``mypy.api``): no interpreter start and no import of mypy
+    per combination. Its incremental cache is this process's own (xdist workers never write to the
+    same one) and is kept in pytest's cache directory from one run to the next, so the libraries
+    every project reads (Flask, Werkzeug, SQLAlchemy, sentry-sdk...) are analysed once; a
+    combination's own modules are checked again only where their source differs from the last.
+    """
+    cache = getattr(request.config, "cache", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    directory = cache.mkdir("mypy") / worker if cache else tmp_path_factory.mktemp("mypy-cache")
+
+    def check(project: Path) -> tuple[int, str]:
+        # mypy raises the recursion limit and retunes the garbage collector for its own run.
+        recursion_limit, thresholds = sys.getrecursionlimit(), gc.get_threshold()
+        try:
+            with contextlib.chdir(project):
+                stdout, stderr, status = mypy_api.run(["--cache-dir", str(directory)])
+        finally:
+            sys.setrecursionlimit(recursion_limit)
+            gc.set_threshold(*thresholds)
+        return status, stdout + stderr
+
+    return check
+
+
 def assert_project_tests_pass(project: Path, python: str = sys.executable, **env: str) -> None:
     """A baked project's own test suite passes, run so that it writes nothing into the project.
 
@@ -242,6 +273,10 @@ def assert_project_tests_pass(project: Path, python: str = sys.executable, **env
     # Not even an empty directory, such as an instance folder for an SQLite file.
     assert sorted(project.rglob("*")) == before, "the project's tests wrote into the project"
 
+
+# The newest Python release: generated projects and this template are tested on every version from
+# their requires-python's lower bound up to it.
+NEWEST_PYTHON = "3.14"
 
 # A production-like key for projects served by these tests (a production app refuses to start without one).
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"

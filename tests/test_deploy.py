@@ -5,16 +5,19 @@ served by real gunicorn, with its own gunicorn.conf.py, on loopback.
 
 import ast
 import itertools
+import json
 import os
 import re
 import sys
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import (
+    NEWEST_PYTHON,
     SECRET_KEY,
     check_jsonschema,
     combination,
@@ -27,6 +30,12 @@ from conftest import (
 )
 
 WORKFLOW = ".github/workflows/ci.yml"
+DEPENDABOT = ".github/dependabot.yml"
+# Each pre-commit hook repository, and the PyPI project whose releases its tags follow (v<version>).
+HOOK_RELEASES = {
+    "https://github.com/astral-sh/ruff-pre-commit": "ruff",
+    "https://github.com/pre-commit/pre-commit-hooks": "pre-commit-hooks",
+}
 ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
 
@@ -82,13 +91,20 @@ def test_workflow_tests_every_supported_python(bakery, answers):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     versions = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     oldest = re.fullmatch(r">=(3\.\d+)", pyproject["project"]["requires-python"])[1]
-    assert versions[0] == oldest
+    assert versions[0] == oldest and versions[-1] == NEWEST_PYTHON
     assert [int(version.split(".")[1]) for version in versions] == list(
         range(int(oldest.split(".")[1]), int(versions[-1].split(".")[1]) + 1)
     )
     steps = " | ".join(step.get("run", step.get("uses", "")) for step in workflow["jobs"]["test"]["steps"])
     # From the committed lock, checked to be current.
-    for command in ("uv lock --check", "uv sync --locked", "ruff check", "ruff format --check", "pytest"):
+    for command in (
+        "uv lock --check",
+        "uv sync --locked",
+        "ruff check",
+        "ruff format --check",
+        "mypy",
+        "pytest",
+    ):
         assert command in steps
 
 
@@ -150,7 +166,64 @@ def test_config_files_parse(bakery, answers):
     yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
     pre_commit = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hooks = {hook["id"] for repo in pre_commit["repos"] for hook in repo["hooks"]}
-    assert {"ruff-check", "ruff-format", "trailing-whitespace", "end-of-file-fixer"} <= hooks
+    assert {"ruff-check", "ruff-format", "mypy", "trailing-whitespace", "end-of-file-fixer"} <= hooks
+
+
+@matrix
+def test_checkers_target_the_oldest_supported_python(bakery, answers):
+    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    minor = re.fullmatch(r">=3\.(\d+)", pyproject["project"]["requires-python"])[1]
+    assert pyproject["tool"]["mypy"]["python_version"] == f"3.{minor}"
+    assert pyproject["tool"]["mypy"]["strict"] is True
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py3{minor}"
+
+
+def released_versions(project: str) -> set[str]:
+    """The versions of ``project`` on PyPI that have a file not yanked (from PyPI's JSON API)."""
+    with urllib.request.urlopen(f"https://pypi.org/pypi/{project}/json", timeout=30) as response:
+        releases = json.load(response)["releases"]
+    return {version for version, files in releases.items() if any(not f["yanked"] for f in files)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answers", [combination()])
+def test_pre_commit_hooks_are_pinned_to_released_versions(bakery, answers):
+    """Each hook's rev is a tag of a release: ruff's mirror follows ruff's releases one for one."""
+    config = yaml.safe_load((bakery(answers) / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    pinned = {repo["repo"]: repo["rev"] for repo in config["repos"] if repo["repo"] != "local"}
+    assert set(pinned) == set(HOOK_RELEASES), "a hook repository this test does not know"
+    for repository, rev in pinned.items():
+        assert rev.startswith("v") and rev[1:] in released_versions(HOOK_RELEASES[repository]), (
+            f"{repository} at {rev}: no such release of {HOOK_RELEASES[repository]} on PyPI"
+        )
+
+
+@matrix
+def test_dependabot_config_matches_its_schema(bakery, answers):
+    result = check_jsonschema("--builtin-schema", "vendor.dependabot", str(bakery(answers) / DEPENDABOT))
+    assert result.exit_code == 0, result.output
+
+
+def test_the_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path):
+    broken = tmp_path / "dependabot.yml"
+    broken.write_text(
+        "version: 2\nupdates:\n  - package-ecosystem: pipx\n    directory: /\n"
+        "    schedule:\n      interval: weekly\n"
+    )
+    result = check_jsonschema("--builtin-schema", "vendor.dependabot", str(broken))
+    assert result.exit_code == 1, result.output
+
+
+@matrix
+def test_dependabot_updates_every_kind_of_dependency(bakery, answers):
+    project = bakery(answers)
+    updates = yaml.safe_load((project / DEPENDABOT).read_text(encoding="utf-8"))["updates"]
+    ecosystems = [update["package-ecosystem"] for update in updates]
+    expected = ["uv", "github-actions", "docker", "pre-commit"]
+    # The compose file's PostgreSQL image, in a database project.
+    assert ecosystems == expected + (["docker-compose"] if answers["use_database"] else [])
+    assert (project / "compose.yaml").exists() == answers["use_database"]
+    assert all(update["directory"] == "/" for update in updates)
 
 
 @matrix

@@ -1,14 +1,18 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
 import re
+import shutil
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
+
+import pytest
 
 from conftest import (
     CONTEXT,
     assert_project_tests_pass,
     assert_ruff_clean,
+    combination,
     combination_id,
     database_matrix,
     matrix,
@@ -32,6 +36,7 @@ def expected_files(answers: dict) -> set[str]:
     wanted = {
         ".dockerignore": True,
         ".env.example": True,
+        ".github/dependabot.yml": True,
         ".github/workflows/ci.yml": True,
         ".gitignore": True,
         ".pre-commit-config.yaml": True,
@@ -41,6 +46,7 @@ def expected_files(answers: dict) -> set[str]:
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
+        f"{PACKAGE}/py.typed": True,
         f"{PACKAGE}/request_id.py": True,
         f"{PACKAGE}/errors/__init__.py": True,
         f"{PACKAGE}/errors/negotiation.py": pages and problems,
@@ -92,7 +98,7 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"hypothesis", "pytest", "ruff"}
+    dev = {"hypothesis", "mypy", "pytest", "ruff"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}
@@ -154,6 +160,8 @@ def test_no_template_residue(bakery, answers):
 @matrix
 def test_whitespace_is_clean(bakery, answers):
     for relative, suffix, text in texts(bakery(answers)):
+        if not text:  # a marker such as py.typed
+            continue
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: last line"
         assert not re.search(r"[ \t]$", text, re.MULTILINE), f"{relative}: trailing whitespace"
         if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
@@ -183,6 +191,23 @@ def test_readme_headings_stand_apart(bakery, answers):
 @matrix
 def test_ruff_check_and_format_pass(bakery, answers):
     assert_ruff_clean(bakery(answers))
+
+
+@matrix
+def test_mypy_strict_passes_on_src(bakery, answers, mypy):
+    status, report = mypy(bakery(answers))
+    assert status == 0, report
+    assert report.startswith("Success: no issues found"), report
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_mypy_catches_an_unannotated_function(bakery, answers, mypy, tmp_path):
+    """The project's own configuration makes mypy strict: a function without hints fails it."""
+    project = shutil.copytree(bakery(answers), tmp_path / SLUG)
+    (project / PACKAGE / "careless.py").write_text("def total(prices):\n    return sum(prices)\n")
+    status, report = mypy(project)
+    assert status == 1, report
+    assert "careless.py:1: error: Function is missing a type annotation  [no-untyped-def]" in report
 
 
 @matrix

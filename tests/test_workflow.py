@@ -1,8 +1,11 @@
 """The template repository's own CI workflow passes actionlint and GitHub's workflow schema."""
 
+import re
 import sys
 
-from conftest import TEMPLATE, check_jsonschema, run
+import yaml
+
+from conftest import NEWEST_PYTHON, TEMPLATE, check_jsonschema, run
 
 WORKFLOWS = sorted((TEMPLATE / ".github" / "workflows").glob("*.yml"))
 
@@ -40,6 +43,15 @@ def test_the_schema_check_catches_a_broken_workflow(tmp_path):
     broken.write_text("on: push\njobs:\n  a:\n    steps: []\n")
     result = check_jsonschema("--builtin-schema", "vendor.github-workflows", str(broken))
     assert result.exit_code == 1, result.output
+
+
+def test_the_template_is_tested_on_every_python_its_projects_support():
+    pyproject = (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text(encoding="utf-8")
+    oldest = int(re.search(r'^requires-python = ">=3\.(\d+)"$', pyproject, re.MULTILINE)[1])
+    workflow = yaml.safe_load((TEMPLATE / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    versions = workflow["jobs"]["template"]["strategy"]["matrix"]["python-version"]
+    newest = int(NEWEST_PYTHON.split(".")[1])
+    assert versions == [f"3.{minor}" for minor in range(oldest, newest + 1)]
 
 
 def test_template_python_is_ruff_clean():

@@ -9,7 +9,7 @@ so that moving the API never moves the probe.
 from flask import Flask
 
 
-def healthz() -> tuple[dict, dict]:
+def healthz() -> tuple[dict[str, str], dict[str, str]]:
     return {"status": "ok"}, {"Cache-Control": "no-store"}
 
 

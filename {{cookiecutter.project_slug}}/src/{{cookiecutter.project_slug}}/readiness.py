@@ -39,7 +39,7 @@ def not_ready(detail: str) -> ResponseReturnValue:
 def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as connection:
-            current = set()
+            current: set[str] = set()
             if sa.inspect(connection).has_table(VERSION_TABLE.name):
                 current = set(connection.scalars(sa.select(VERSION_TABLE.c.version_num)))
     except SQLAlchemyError:

@@ -20,11 +20,12 @@ ENVIRON_KEY = f"{__package__}.request_id"
 
 def request_id() -> str:
     """The current request's id, chosen on first use."""
-    if ENVIRON_KEY not in request.environ:
+    chosen: str | None = request.environ.get(ENVIRON_KEY)
+    if chosen is None:
         incoming = request.headers.get(HEADER, "")
-        fresh = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
-        request.environ[ENVIRON_KEY] = fresh
-    return request.environ[ENVIRON_KEY]
+        chosen = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+        request.environ[ENVIRON_KEY] = chosen
+    return chosen
 
 
 def add_header(response: Response) -> Response:

@@ -12,7 +12,10 @@ from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}curr
 from .errors import ValidationError
 
 # An example catalogue; a real service would read from its store.
-ITEMS = {1: {"id": 1, "name": "Teapot"}, 2: {"id": 2, "name": "Kettle"}}
+ITEMS: dict[int, dict[str, int | str]] = {
+    1: {"id": 1, "name": "Teapot"},
+    2: {"id": 2, "name": "Kettle"},
+}
 {%- endif %}
 {%- if cookiecutter.error_format == "json" %}
 
@@ -38,14 +41,14 @@ def index() -> str:
 {%- if cookiecutter.use_database %}
 
 
-def get_item(item_id: int) -> dict:
+def get_item(item_id: int) -> dict[str, int | str]:
     item = db.session.get(Item, item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
     return item.to_dict()
 
 
-def create_item() -> tuple[dict, int, dict]:
+def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
     # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None
@@ -73,14 +76,14 @@ def create_item() -> tuple[dict, int, dict]:
 {%- else %}
 
 
-def get_item(item_id: int) -> dict:
+def get_item(item_id: int) -> dict[str, int | str]:
     item = ITEMS.get(item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
     return item
 
 
-def create_item() -> tuple[dict, int]:
+def create_item() -> tuple[dict[str, int | str], int]:
     # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None

@@ -11,7 +11,7 @@ bp = Blueprint("api", __name__)
 
 # The id column's largest value: a larger id in the URL is a 404, not a database error.
 @bp.get("/items/<int(max=2147483647):item_id>")
-def get_item(item_id: int) -> dict:
+def get_item(item_id: int) -> dict[str, int | str]:
     item = db.session.get(Item, item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
@@ -19,7 +19,7 @@ def get_item(item_id: int) -> dict:
 
 
 @bp.post("/items")
-def create_item() -> tuple[dict, int, dict]:
+def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
     # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None
@@ -52,11 +52,14 @@ from ..errors import ValidationError
 bp = Blueprint("api", __name__)
 
 # An example catalogue; a real service would read from its store.
-ITEMS = {1: {"id": 1, "name": "Teapot"}, 2: {"id": 2, "name": "Kettle"}}
+ITEMS: dict[int, dict[str, int | str]] = {
+    1: {"id": 1, "name": "Teapot"},
+    2: {"id": 2, "name": "Kettle"},
+}
 
 
 @bp.get("/items/<int:item_id>")
-def get_item(item_id: int) -> dict:
+def get_item(item_id: int) -> dict[str, int | str]:
     item = ITEMS.get(item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
@@ -64,7 +67,7 @@ def get_item(item_id: int) -> dict:
 
 
 @bp.post("/items")
-def create_item() -> tuple[dict, int]:
+def create_item() -> tuple[dict[str, int | str], int]:
     # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
     data = request.get_json()
     name = data.get("name") if isinstance(data, dict) else None

@@ -44,7 +44,7 @@ class APIError(HTTPException):
     an ``APIError`` by its class, not its status: ``@app.errorhandler(422)`` does not see it.
     """
 
-    def __init__(self, detail: str, status: int = 400, **extensions: Any) -> None:
+    def __init__(self, detail: str, status: int = 400, **extensions: object) -> None:
         if status not in HTTP_STATUS_CODES or status < 400:
             raise ValueError(f"APIError needs a 4xx or 5xx status, not {status}")
         if reserved := RESERVED_MEMBERS & extensions.keys():
@@ -128,7 +128,7 @@ def handle_http_error(error: HTTPException) -> Response:
     if db.session.registry.has():
         db.session.rollback()
 {%- endif %}
-    if error.response is not None:  # a response given to the exception is already final
+    if isinstance(error.response, Response):  # a response given to the exception is final
         return with_safe_headers(error.response)
     try:
         response = error_response(error)

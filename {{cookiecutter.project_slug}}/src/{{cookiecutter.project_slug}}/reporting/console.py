@@ -8,22 +8,26 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Literal, TextIO
 
 from flask import Flask
 
 TEXT_FORMAT = "[%(asctime)s] %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
-class ConsoleHandler(logging.StreamHandler):
+class ConsoleHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` (or ``sys.stdout``) is when the record comes."""
 
-    def __init__(self, stream_name: str) -> None:
-        logging.Handler.__init__(self)
+    def __init__(self, stream_name: Literal["stdout", "stderr"]) -> None:
         self.stream_name = stream_name
+        super().__init__(self.current_stream())
 
-    @property
-    def stream(self):
-        return getattr(sys, self.stream_name)
+    def current_stream(self) -> TextIO:
+        return sys.stdout if self.stream_name == "stdout" else sys.stderr
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = self.current_stream()  # emit runs under the handler's lock
+        super().emit(record)
 
 
 class JSONFormatter(logging.Formatter):

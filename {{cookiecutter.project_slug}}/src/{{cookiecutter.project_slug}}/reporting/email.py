@@ -12,6 +12,7 @@ send is reported on stderr at most once per window too.
 
 import contextlib
 import logging
+import math
 import queue
 import smtplib
 import ssl
@@ -117,17 +118,20 @@ class MailHandler(logging.Handler):
         self.setFormatter(logging.Formatter(BODY_FORMAT))
 
     def subject(self, record: logging.LogRecord) -> str:
-        where = f"{record.method} {record.path}" if record.path else record.name
-        return f"[{self.service}] {record.error_name} at {where}"
+        details = vars(record)  # what RequestDetails put on the record
+        where = f"{details['method']} {details['path']}" if details["path"] else record.name
+        return f"[{self.service}] {details['error_name']} at {where}"
 
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
         self.forget_quiet_errors(now)
-        sent_at, held_back = self.last_sent.get(record.fingerprint, (None, 0))
-        if sent_at is not None and now - sent_at < self.flood_window:
-            self.last_sent[record.fingerprint] = (sent_at, held_back + 1)
+        fingerprint: str = vars(record)["fingerprint"]
+        # An error not emailed before is due, as if its last email were infinitely long ago.
+        sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
+        if now - sent_at < self.flood_window:
+            self.last_sent[fingerprint] = (sent_at, held_back + 1)
             return
-        self.last_sent[record.fingerprint] = (now, 0)
+        self.last_sent[fingerprint] = (now, 0)
         try:
             body = self.format(record)
             if held_back:
@@ -153,6 +157,7 @@ class MailHandler(logging.Handler):
         message["Date"] = localtime()
         message.set_content(body)
         context = ssl.create_default_context()
+        smtp: smtplib.SMTP
         if self.use_ssl:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -183,16 +188,24 @@ class Listener(QueueListener):
     """A ``QueueListener`` whose stop waits for room in a full queue instead of failing."""
 
     def enqueue_sentinel(self) -> None:
-        self.queue.put(self._sentinel)
+        while True:
+            try:
+                super().enqueue_sentinel()
+            except queue.Full:
+                sleep(0.01)  # the listener thread is still sending
+            else:
+                return
 
 
 class BackgroundHandler(QueueHandler):
     """Queue records for ``target``, which a listener thread runs; a full queue drops them."""
 
     def __init__(self, target: logging.Handler) -> None:
-        super().__init__(queue.Queue(QUEUE_SIZE))
+        # The queue as a Queue: QueueHandler knows it only as something with put_nowait and get.
+        self.reports: queue.Queue[logging.LogRecord] = queue.Queue(QUEUE_SIZE)
+        super().__init__(self.reports)
         self.addFilter(RequestDetails())
-        self.listener = Listener(self.queue, target, respect_handler_level=True)
+        self.listener: Listener | None = Listener(self.queue, target, respect_handler_level=True)
         self.listener.start()
 
     def enqueue(self, record: logging.LogRecord) -> None:
@@ -215,10 +228,10 @@ class BackgroundHandler(QueueHandler):
         [mail] = [handler for handler in listener.handlers if isinstance(handler, MailHandler)]
         failures = mail.failures
         deadline = monotonic() + seconds
-        while self.queue.unfinished_tasks and monotonic() < deadline:
+        while self.reports.unfinished_tasks and monotonic() < deadline:
             sleep(0.05)
         # The listener's thread is a daemon: left with a send under way, it ends with the process.
-        waiting = self.queue.unfinished_tasks
+        waiting = self.reports.unfinished_tasks
         failed = mail.failures - failures
         held_back = sum(count for _, count in mail.last_sent.values())
         if waiting or failed or held_back:

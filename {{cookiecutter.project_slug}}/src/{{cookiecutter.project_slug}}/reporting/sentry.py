@@ -27,13 +27,14 @@ step out of ``scrub``.
 
 import re
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 import sentry_sdk
 from flask import Flask, has_request_context
 from sentry_sdk.integrations.flask import FlaskIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+from sentry_sdk.types import Event, Hint
 {%- if cookiecutter.use_database %}
 from sqlalchemy.exc import StatementError
 {%- endif %}
@@ -62,11 +63,11 @@ def passes_luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def mask_card_number(match: re.Match) -> str:
+def mask_card_number(match: re.Match[str]) -> str:
     return FILTERED if passes_luhn(re.sub(r"\D", "", match[0])) else match[0]
 
 
-def mask(value: Any) -> Any:
+def mask(value: object) -> object:
     """``value`` with sensitive keys' values, card numbers, email addresses and query values masked,
     however deep."""
     if isinstance(value, str):
@@ -85,9 +86,9 @@ def mask(value: Any) -> Any:
 {%- if cookiecutter.use_database %}
 
 
-def from_the_database(hint: dict) -> bool:
+def from_the_database(hint: Hint) -> bool:
     """Whether the exception behind an event, or one it was raised from, is a database error."""
-    error = (hint.get("exc_info") or (None, None, None))[1]
+    error: BaseException | None = (hint.get("exc_info") or (None, None, None))[1]
     seen = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, StatementError):
@@ -97,26 +98,28 @@ def from_the_database(hint: dict) -> bool:
     return False
 
 
-def drop_local_variables(event: dict) -> None:
+def drop_local_variables(event: Event) -> None:
     for exception in (event.get("exception") or {}).get("values", []):
         for frame in (exception.get("stacktrace") or {}).get("frames", []):
             frame.pop("vars", None)
 {%- endif %}
 
 
-def scrub(event: dict, hint: dict) -> dict:
+def scrub(event: Event, hint: Hint) -> Event:
 {%- if cookiecutter.use_database %}
     if from_the_database(hint):
         drop_local_variables(event)
 {%- endif %}
     request = event.get("request") or {}
     request.pop("cookies", None)
-    if query := request.get("query_string"):
+    if isinstance(query := request.get("query_string"), str) and query:
         pairs = parse_qsl(query, keep_blank_values=True)
         request["query_string"] = "&".join(f"{name}={FILTERED}" for name, _ in pairs)
     if has_request_context():
         event.setdefault("tags", {})["request_id"] = request_id()
-    return {key: value if key in SDK_MEMBERS else mask(value) for key, value in event.items()}
+    # Each member keeps its shape: mask only replaces strings, and values under sensitive keys.
+    masked = {key: value if key in SDK_MEMBERS else mask(value) for key, value in event.items()}
+    return cast(Event, masked)
 
 
 def release(app: Flask) -> str | None:
