@@ -34,12 +34,12 @@ SLOW_CLIENTS = 64
 
 
 @contextlib.contextmanager
-def served_with_failing_neighbours(project: Path, tmp_path: Path, **env: str):
+def served_with_failing_neighbours(project: Path, tmp_path: Path, workers: int = WORKERS, **env: str):
     """gunicorn (the project's own settings, 4 workers) with a failing route, email to a hung SMTP
     server, Sentry to a black hole and a log file; yields (port, master process, output, log)."""
     with (
         neighbours(healthy=False) as (smtp, sentry),
-        served_with_reporters(project, tmp_path, smtp, sentry, workers=WORKERS, **env) as served,
+        served_with_reporters(project, tmp_path, smtp, sentry, workers=workers, **env) as served,
     ):
         yield served
 
@@ -62,6 +62,40 @@ def pre_request(worker, req):
         os.write(_log, f"{{request_id}}\\n".encode())
     finally:
         os.close(_log)
+"""
+
+
+# A view that blocks its whole gevent worker (the unpatched sleep), so the worker stops reporting
+# in to the master, as a worker stuck in a C call or a CPU loop would.
+HANGING_APP = """\
+from gevent.monkey import get_original
+
+from failing import make_app as make_failing_app
+
+block = get_original("time", "sleep")
+
+
+def hang():
+    block(60)
+    return "too late"
+
+
+def make_app():
+    app = make_failing_app()
+    app.add_url_rule("/hang", "hang", hang)
+    return app
+"""
+
+# The project's gunicorn.conf.py with a short worker timeout, and a report window that fits in it
+# as the project's 5 s fit in its 30 s (Sentry's own flush at exit takes up to 2 s more).
+SHORT_TIMEOUT = """\
+import os
+
+with open("gunicorn.conf.py", encoding="utf-8") as _settings:
+    exec(compile(_settings.read(), os.path.abspath("gunicorn.conf.py"), "exec"))
+
+timeout = 5
+REPORT_SECONDS = 1
 """
 
 
@@ -143,3 +177,38 @@ def one_request(port: int, request: tuple[str, str]) -> tuple[str, str]:
     finally:
         connection.close()
     return "answered", request_id
+
+
+@pytest.mark.parametrize("answers", [EVERY_REPORTER])
+def test_a_worker_aborted_for_its_timeout_counts_its_unsent_reports(bakery, tmp_path, answers):
+    project = bakery(answers)
+    (tmp_path / "hanging.py").write_text(HANGING_APP, encoding="utf-8")
+    settings = tmp_path / "short_timeout.py"
+    settings.write_text(SHORT_TIMEOUT, encoding="utf-8")
+    environment = {"GUNICORN_CMD_ARGS": f"--config {settings}"}
+    served = served_with_failing_neighbours(
+        project, tmp_path, workers=1, app="hanging:make_app()", **environment
+    )
+    with served as (port, master, output, log), ThreadPoolExecutor(max_workers=1) as pool:
+        # One report on its way to the hung SMTP server, then a request that blocks the worker.
+        assert one_request(port, ("/fail", "abort-1"))[0] == "answered"
+        hung = pool.submit(one_request, port, ("/hang", "abort-2"))
+        # gunicorn aborts the silent worker (WORKER TIMEOUT, SIGABRT); worker_exit counts the
+        # report on stderr and the worker exits before the master's SIGKILL.
+        deadline = time.monotonic() + 30
+        text = ""
+        while "Booting worker" not in text.partition("WORKER TIMEOUT")[2] and time.monotonic() < deadline:
+            time.sleep(0.1)
+            output.seek(0)
+            text = output.read()
+        assert hung.result()[0] == "reset"  # the worker died with the request
+        healthz_seconds(port)  # and its replacement answers
+        output.seek(0)
+        text = output.read()
+    # The replacement boots once the aborted worker has exited, after its worker_exit.
+    after_abort = text.partition("WORKER TIMEOUT")[2].partition("Booting worker")[0]
+    assert re.search(
+        r"1 error report was not emailed through 127\.0\.0\.1:\d+ \(1 still queued after 1 s, ",
+        after_abort,
+    ), text[-3000:]
+    assert "SIGKILL" not in text, text[-3000:]

@@ -116,11 +116,19 @@ def neighbours(*, healthy: bool) -> Iterator[tuple[int, int]]:
 
 @contextlib.contextmanager
 def served_with_reporters(
-    project: Path, run: Path, smtp: int, sentry: int, *, workers: int = 4, **env: str
+    project: Path,
+    run: Path,
+    smtp: int,
+    sentry: int,
+    *,
+    workers: int = 4,
+    app: str = "failing:make_app()",
+    **env: str,
 ) -> Iterator[tuple[int, subprocess.Popen, typing.IO[str], Path]]:
     """gunicorn (the project's own settings) serving the app plus a failing ``/fail`` route, with
     email to ``smtp``, Sentry to ``sentry`` and a log file in ``run``; yields (port, master process,
-    output, log file). ``env`` overrides, e.g. ``GUNICORN_CMD_ARGS``."""
+    output, log file). ``app`` may name another module in ``run`` that builds on
+    ``failing.make_app``; ``env`` overrides, e.g. ``GUNICORN_CMD_ARGS``."""
     (run / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
     log = run / "logs" / "app.log"
     environment = {
@@ -132,7 +140,7 @@ def served_with_reporters(
         "SENTRY_DSN": f"http://public@127.0.0.1:{sentry}/1",
         **env,
     }
-    with gunicorn_process(project, workers=workers, app="failing:make_app()", **environment) as (
+    with gunicorn_process(project, workers=workers, app=app, **environment) as (
         port,
         master,
         output,
