@@ -380,7 +380,7 @@ def mixed_load(servers: dict[str, tuple]) -> None:
         growth[name] = sorted(after.get(pid, 0) - size for pid, size in before[name].items())
     label = "mixed load (70/20/10), 4 gevent workers"
     print(f"{label:<52}{'healthy':>10}{'faults':>10}{'ratio':>8}")
-    print(f"{'  (faults: SMTP hung, Sentry black-holed)':<52}")
+    print("  (faults: SMTP hung, Sentry black-holed)")
     for row, values in (("p50", p50), ("p99", p99)):
         healthy, faults = (statistics.median(values[name]) for name in ("healthy", "faults"))
         text = f"  {row} milliseconds, median of 3 rounds of 5000"
