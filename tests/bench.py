@@ -1,6 +1,6 @@
 """Benchmarks of the template, printed side by side with their baselines in one run.
 
-    python tests/bench.py [--bakes N] [--no-matrix]
+    python tests/bench.py [--bakes N] [--no-matrix] [--requests N] [--only SECTION ...]
 
 - one bake by the cookiecutter CLI (median of N), next to ``cookiecutter --version``: the start-up
   floor that every bake pays before it renders a file;
@@ -14,10 +14,18 @@
   generated email reporting, and ``SMTPHandler`` attached as the Flask docs show; and the emails
   each sends for 30 identical errors;
 - 4 gunicorn workers rotating one small log file through 3000 failing requests: lines lost by the
-  generated project's handler and by ``RotatingFileHandler`` in its place.
+  generated project's handler and by ``RotatingFileHandler`` in its place;
+- the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
+  workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
+  the worker model before issue 11: 404s per second from 16 kept-alive connections (median of 5
+  rounds of ``--requests``, the two servers taking turns); ``/healthz`` while 64 clients hold
+  partial requests; and, gevent only, p50/p99 latency of 3 rounds of 5000 mixed requests (70 %
+  404, 20 % 500, 10 % 200) with a healthy SMTP server and Sentry endpoint next to a hung SMTP
+  server and a black-holed Sentry, and the workers' memory growth over those 15000 requests.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -27,6 +35,15 @@ import time
 from pathlib import Path
 
 from conftest import fail_concurrently, logged_request_ids, serve_with_failing_route
+from traffic import (
+    healthz_seconds,
+    mixed_paths,
+    neighbours,
+    send_all,
+    served_with_reporters,
+    slow_clients,
+    worker_rss_kib,
+)
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
@@ -179,9 +196,22 @@ def main() -> None:
     parser.add_argument("--bakes", type=int, default=15, help="runs for each median (default 15)")
     parser.add_argument("--no-matrix", action="store_true", help="skip the 96-combination check")
     parser.add_argument("--requests", type=int, default=2000, help="404s per round (default 2000)")
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
+    )
     options = parser.parse_args()
     os.environ.pop("FLASK_DEBUG", None)
+    sections = options.only or SECTIONS
+    if "bake" in sections:
+        bake_and_matrix(options)
+    for name in sections:
+        if name != "bake":
+            print()
+            SECTIONS[name](options)
 
+
+def bake_and_matrix(options: argparse.Namespace) -> None:
+    """A bake next to cookiecutter's start-up floor, and the 96-combination check."""
     with tempfile.TemporaryDirectory() as output:
         floor = median_seconds(lambda _: [*COOKIECUTTER, "--version"], options.bakes)
         bake = median_seconds(
@@ -196,14 +226,6 @@ def main() -> None:
         matrix = seconds([sys.executable, "-m", "pytest", "-q", "tests/test_matrix.py"], cwd=TEMPLATE)
         label = f"96-combination check ({os.cpu_count()} cores)"
         print(f"{label:<44}{matrix:>10.3f}")
-    print()
-    not_found(options.requests)
-    print()
-    database_request(options.requests)
-    print()
-    email_reports(requests=300)
-    print()
-    rotation(requests=3000, workers=4)
 
 
 def bake(output: str, name: str, *answers: str) -> Path:
@@ -281,6 +303,121 @@ def rotation(requests: int, workers: int) -> None:
             logged = logged_request_ids(log)
             lost.append(sum(1 for id_ in ids if logged[id_] == 0))
     print(f"{'  (a request with no ERROR line in any file)':<44}{lost[0]:>12}{lost[1]:>13}")
+
+
+SYNC = {"GUNICORN_CMD_ARGS": "--worker-class sync"}
+EVERY_REPORTER = ("use_email_logging=yes", "use_file_logging=yes", "use_sentry=yes")
+
+
+def percentile(values: list[float], percent: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def served(requests: int, workers: int = 4) -> None:
+    """The served project under load: gevent workers next to sync ones, and failing neighbours."""
+    with tempfile.TemporaryDirectory() as output:
+        project = bake(output, "served", *EVERY_REPORTER)
+        runs = {}
+        for name in ("sync", "gevent", "gevent-faults"):
+            runs[name] = Path(output, name)
+            runs[name].mkdir()
+        with contextlib.ExitStack() as stack:
+            smtp, sentry = stack.enter_context(neighbours(healthy=True))
+            hung_smtp, black_hole = stack.enter_context(neighbours(healthy=False))
+            sync = stack.enter_context(served_with_reporters(project, runs["sync"], smtp, sentry, **SYNC))
+            gevent = stack.enter_context(served_with_reporters(project, runs["gevent"], smtp, sentry))
+            faults = stack.enter_context(
+                served_with_reporters(project, runs["gevent-faults"], hung_smtp, black_hole)
+            )
+            not_found_throughput({"sync": sync[0], "gevent": gevent[0]}, requests, workers)
+            print()
+            mixed_load({"healthy": gevent, "faults": faults})
+            print()
+            slow_client_healthz({"sync": sync[0], "gevent": gevent[0]})
+
+
+def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
+    """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
+    paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
+    rates: dict[str, list[float]] = {name: [] for name in ports}
+    for port in ports.values():  # warm up: each worker's first requests fill caches
+        send_all(port, paths[:200])
+    for _ in range(5):
+        for name, port in ports.items():
+            start = time.perf_counter()
+            result = send_all(port, paths)
+            elapsed = time.perf_counter() - start
+            assert result["statuses"] == {404: requests} and not result["failures"], result["failures"][:3]
+            rates[name].append(requests / elapsed)
+    sync, gevent = (statistics.median(rates[name]) for name in ("sync", "gevent"))
+    label = f"404s per second, {workers} workers, 16 connections"
+    print(f"{label:<52}{'sync':>10}{'gevent':>10}{'ratio':>8}")
+    row = f"  median of 5 rounds of {requests}"
+    print(f"{row:<52}{sync:>10.0f}{gevent:>10.0f}{gevent / sync:>7.2f}x")
+    spread = {name: f"{min(values):.0f}-{max(values):.0f}" for name, values in rates.items()}
+    print(f"{'  range over the rounds':<52}{spread['sync']:>10}{spread['gevent']:>10}")
+
+
+def mixed_load(servers: dict[str, tuple]) -> None:
+    """p50/p99 of 3 rounds of 5000 mixed requests, healthy neighbours next to failing ones, and the
+    workers' RSS growth over the 15000."""
+    for port, *_ in servers.values():  # warm up: every route once in every worker, and then some
+        send_all(port, mixed_paths(500, seed=0))
+    before = {name: worker_rss_kib(master.pid) for name, (_, master, _, _) in servers.items()}
+    p50: dict[str, list[float]] = {name: [] for name in servers}
+    p99: dict[str, list[float]] = {name: [] for name in servers}
+    for seed in (1, 2, 3):
+        requests = mixed_paths(5000, seed=seed)
+        for name, (port, *_) in servers.items():
+            result = send_all(port, requests)
+            assert not result["failures"], result["failures"][:3]
+            milliseconds = [latency * 1000 for latency in result["latencies"]]
+            p50[name].append(statistics.median(milliseconds))
+            p99[name].append(percentile(milliseconds, 99))
+    growth = {}
+    for name, (_, master, _, _) in servers.items():
+        after = worker_rss_kib(master.pid)
+        growth[name] = sorted(after.get(pid, 0) - size for pid, size in before[name].items())
+    label = "mixed load (70/20/10), 4 gevent workers"
+    print(f"{label:<52}{'healthy':>10}{'faults':>10}{'ratio':>8}")
+    print("  (faults: SMTP hung, Sentry black-holed)")
+    for row, values in (("p50", p50), ("p99", p99)):
+        healthy, faults = (statistics.median(values[name]) for name in ("healthy", "faults"))
+        text = f"  {row} milliseconds, median of 3 rounds of 5000"
+        print(f"{text:<52}{healthy:>10.2f}{faults:>10.2f}{faults / healthy:>7.2f}x")
+    for row, pick in (("median", statistics.median), ("largest", max)):
+        text = f"  RSS growth over 15000, {row} worker (KiB)"
+        print(f"{text:<52}{pick(growth['healthy']):>10.0f}{pick(growth['faults']):>10.0f}")
+
+
+def slow_client_healthz(ports: dict[str, int], clients: int = 64, probes: int = 10) -> None:
+    """``/healthz`` latency, idle and while ``clients`` connections hold partial requests."""
+    timeout = 10.0
+    rows: dict[str, dict[str, str]] = {"idle": {}, "held": {}}
+    for name, port in ports.items():
+        idle = statistics.median(healthz_seconds(port) for _ in range(probes))
+        rows["idle"][name] = f"{idle * 1000:.1f}"
+        with slow_clients(port, clients):
+            try:
+                held = statistics.median(healthz_seconds(port, timeout) for _ in range(probes))
+                rows["held"][name] = f"{held * 1000:.1f}"
+            except TimeoutError:
+                rows["held"][name] = f"none in {timeout:g} s"
+    label = f"/healthz, milliseconds (median of {probes})"
+    print(f"{label:<52}{'sync':>14}{'gevent':>10}")
+    print(f"{'  idle':<52}{rows['idle']['sync']:>14}{rows['idle']['gevent']:>10}")
+    text = f"  {clients} clients holding partial requests"
+    print(f"{text:<52}{rows['held']['sync']:>14}{rows['held']['gevent']:>10}")
+
+
+SECTIONS = {
+    "bake": bake_and_matrix,
+    "not-found": lambda options: not_found(options.requests),
+    "database": lambda options: database_request(options.requests),
+    "email": lambda options: email_reports(requests=300),
+    "rotation": lambda options: rotation(requests=3000, workers=4),
+    "served": lambda options: served(options.requests),
+}
 
 
 if __name__ == "__main__":

@@ -7,159 +7,96 @@ The checks assert behaviour only; ``tests/bench.py`` prints the timings.
 
 import contextlib
 import http.client
-import os
-import random
 import re
 import signal
-import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import FAILING_APP, combination, gunicorn_process
+from conftest import combination
+from traffic import (
+    TIMEOUT,
+    healthz_seconds,
+    mixed_paths,
+    neighbours,
+    send_all,
+    served_with_reporters,
+    slow_clients,
+    worker_rss_kib,
+)
 
 EVERY_REPORTER = combination(use_email_logging=True, use_file_logging=True, use_sentry=True)
 WORKERS = 4
 SLOW_CLIENTS = 64
-TIMEOUT = 10  # seconds a client waits for an answer: far beyond any healthy one
 
 
 @contextlib.contextmanager
-def black_hole() -> Iterator[int]:
-    """A loopback port that accepts connections and never sends a byte; yields the port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                held.append(listener.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for connection in [*held, listener]:
-            connection.close()
-
-
-@contextlib.contextmanager
-def slow_clients(port: int, count: int) -> Iterator[None]:
-    """``count`` connections that send a request's headers and part of its body, then wait."""
-    connections = []
-    try:
-        for _ in range(count):
-            connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-            connection.sendall(
-                b"POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-                b'{"name": "slo'
-            )
-            connections.append(connection)
-        yield
-    finally:
-        for connection in connections:
-            connection.close()
-
-
-def healthz_seconds(port: int) -> float:
-    """How long ``GET /healthz`` takes to answer (a client timeout fails the calling test)."""
-    start = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-    try:
-        connection.request("GET", "/healthz")
-        response = connection.getresponse()
-        assert response.status == 200
-        response.read()
-    finally:
-        connection.close()
-    return time.perf_counter() - start
-
-
-def mixed_paths(total: int, seed: int = 11) -> list[tuple[str, str]]:
-    """(path, request id) for ``total`` requests: 70 % missing pages, 20 % failing, 10 % healthy."""
-    rng = random.Random(seed)
-    paths = rng.choices(["/no-such-page", "/fail", "/healthz"], weights=[70, 20, 10], k=total)
-    return [(path, f"mixed-{seed}-{number:05d}") for number, path in enumerate(paths)]
-
-
-def send_all(port: int, requests: list[tuple[str, str]], connections: int = 16) -> dict:
-    """Send ``requests`` over ``connections`` kept-alive connections; each thread stops at its
-    first failure. Returns the statuses, latencies (seconds) and failures."""
-    share = [requests[number::connections] for number in range(connections)]
-
-    def client(mine: list[tuple[str, str]]):
-        statuses, latencies, failures = Counter(), [], []
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-        try:
-            for path, request_id in mine:
-                start = time.perf_counter()
-                try:
-                    connection.request("GET", path, headers={"X-Request-ID": request_id})
-                    response = connection.getresponse()
-                    response.read()
-                except (OSError, http.client.HTTPException) as error:
-                    failures.append((path, request_id, repr(error)))
-                    connection.close()
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-                    continue
-                latencies.append(time.perf_counter() - start)
-                statuses[response.status] += 1
-        finally:
-            connection.close()
-        return statuses, latencies, failures
-
-    result = {"statuses": Counter(), "latencies": [], "failures": []}
-    with ThreadPoolExecutor(max_workers=connections) as pool:
-        for statuses, latencies, failures in pool.map(client, share):
-            result["statuses"] += statuses
-            result["latencies"] += latencies
-            result["failures"] += failures
-    return result
-
-
-def worker_rss_kib(master: int) -> dict[int, int]:
-    """Resident memory of each of gunicorn's workers (children of ``master``), in KiB."""
-    sizes = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError):
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
-            if int(fields["PPid"]) == master:
-                sizes[int(status.parent.name)] = int(fields["VmRSS"].split()[0])
-    return sizes
-
-
-@contextlib.contextmanager
-def served_with_failing_neighbours(project: Path, tmp_path: Path):
+def served_with_failing_neighbours(project: Path, tmp_path: Path, workers: int = WORKERS, **env: str):
     """gunicorn (the project's own settings, 4 workers) with a failing route, email to a hung SMTP
     server, Sentry to a black hole and a log file; yields (port, master process, output, log)."""
-    (tmp_path / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
-    log = tmp_path / "logs" / "app.log"
-    with black_hole() as smtp, black_hole() as sentry:
-        environment = {
-            "PYTHONPATH": os.pathsep.join([str(project / "src"), str(tmp_path)]),
-            "LOG_FILE": str(log),
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(smtp),
-            "ADMINS": "ops@example.com",
-            "SENTRY_DSN": f"http://public@127.0.0.1:{sentry}/1",
-        }
-        with gunicorn_process(project, workers=WORKERS, app="failing:make_app()", **environment) as (
-            port,
-            master,
-            output,
-        ):
-            yield port, master, output, log
+    with (
+        neighbours(healthy=False) as (smtp, sentry),
+        served_with_reporters(project, tmp_path, smtp, sentry, workers=workers, **env) as served,
+    ):
+        yield served
+
+
+# The project's gunicorn.conf.py, plus a pre_request hook that logs each request's id as gunicorn
+# takes it. gunicorn reads only the names that are settings; the others start with "_".
+LOGGING_EACH_REQUEST = """\
+import os
+
+with open("gunicorn.conf.py", encoding="utf-8") as _settings:
+    exec(compile(_settings.read(), os.path.abspath("gunicorn.conf.py"), "exec"))
+
+_STARTED = {started!r}
+
+
+def pre_request(worker, req):
+    request_id = next((value for name, value in req.headers if name == "X-REQUEST-ID"), "-")
+    _log = os.open(_STARTED, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(_log, f"{{request_id}}\\n".encode())
+    finally:
+        os.close(_log)
+"""
+
+
+# A view that blocks its whole gevent worker (the unpatched sleep), so the worker stops reporting
+# in to the master, as a worker stuck in a C call or a CPU loop would.
+HANGING_APP = """\
+from gevent.monkey import get_original
+
+from failing import make_app as make_failing_app
+
+block = get_original("time", "sleep")
+
+
+def hang():
+    block(60)
+    return "too late"
+
+
+def make_app():
+    app = make_failing_app()
+    app.add_url_rule("/hang", "hang", hang)
+    return app
+"""
+
+# The project's gunicorn.conf.py with a short worker timeout, and a report window that fits in it
+# as the project's 5 s fit in its 30 s (Sentry's own flush at exit takes up to 2 s more).
+SHORT_TIMEOUT = """\
+import os
+
+with open("gunicorn.conf.py", encoding="utf-8") as _settings:
+    exec(compile(_settings.read(), os.path.abspath("gunicorn.conf.py"), "exec"))
+
+timeout = 5
+REPORT_SECONDS = 1
+"""
 
 
 def error_lines_per_request(log: Path) -> Counter:
@@ -170,7 +107,11 @@ def error_lines_per_request(log: Path) -> Counter:
 @pytest.mark.parametrize("answers", [EVERY_REPORTER])
 def test_failing_neighbours_and_slow_clients_stall_nothing(bakery, tmp_path, answers):
     project = bakery(answers)
-    with served_with_failing_neighbours(project, tmp_path) as (port, master, output, log):
+    started_log = tmp_path / "started.txt"
+    settings = tmp_path / "logging_each_request.py"
+    settings.write_text(LOGGING_EACH_REQUEST.format(started=str(started_log)), encoding="utf-8")
+    environment = {"GUNICORN_CMD_ARGS": f"--config {settings}"}
+    with served_with_failing_neighbours(project, tmp_path, **environment) as (port, master, output, log):
         # 64 clients hold partial requests open: the probe is still answered (within TIMEOUT).
         with slow_clients(port, SLOW_CLIENTS):
             healthz_seconds(port)
@@ -188,46 +129,86 @@ def test_failing_neighbours_and_slow_clients_stall_nothing(bakery, tmp_path, ans
         growth = {pid: after.get(pid, 0) - size for pid, size in before.items()}
         print(f"workers' RSS growth over 5000 requests (KiB): {growth}")
 
-        # SIGTERM in the middle of a second burst: every request gunicorn took is answered, or
-        # refused before it was taken; none is cut off. gunicorn exits 0 within graceful_timeout.
+        # SIGTERM in the middle of a second burst: every request gunicorn took (its pre_request
+        # hook logged the id) gets a complete answer; the others were refused, or reset while still
+        # in the listen backlog. gunicorn exits 0 within graceful_timeout.
         second = mixed_paths(2000, seed=12)
-        outcomes = Counter()
-
-        def one(request: tuple[str, str]) -> str:
-            path, request_id = request
-            try:
-                connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-            except ConnectionRefusedError:
-                return "refused"
-            with connection:
-                try:
-                    connection.sendall(
-                        f"GET {path} HTTP/1.1\r\nHost: x\r\nX-Request-ID: {request_id}\r\n"
-                        "Connection: close\r\n\r\n".encode()
-                    )
-                    answer = connection.recv(12)
-                except ConnectionResetError:
-                    return "reset"
-                return "answered" if answer.startswith(b"HTTP/1.1 ") else f"cut off: {answer!r}"
-
         with ThreadPoolExecutor(max_workers=16) as pool:
-            pending = [pool.submit(one, request) for request in second]
-            while sum(future.done() for future in pending) < 200:
+            pending = [pool.submit(one_request, port, request) for request in second]
+            deadline = time.monotonic() + 60
+            while sum(future.done() for future in pending) < 200 and time.monotonic() < deadline:
                 time.sleep(0.01)
             master.send_signal(signal.SIGTERM)
             start = time.monotonic()
-            for future in pending:
-                outcomes[future.result()] += 1
+            outcomes = [future.result() for future in pending]
         master.wait(timeout=30)
         stopped_in = time.monotonic() - start
-        output.seek(0)
-        print(f"second burst: {dict(outcomes)}; gunicorn stopped {stopped_in:.1f} s after SIGTERM")
-        assert outcomes["answered"] >= 200
-        # A reset may be a connection still in the listen backlog when the listener closed, which
-        # gunicorn never took; this check cannot yet tell it from a taken request cut off, so it
-        # only prints resets. An answer that is not HTTP is always a failure.
-        assert set(outcomes) <= {"answered", "refused", "reset"}, outcomes
+        counts = Counter(outcome for outcome, _ in outcomes)
+        print(f"second burst: {dict(counts)}; gunicorn stopped {stopped_in:.1f} s after SIGTERM")
+        assert set(counts) <= {"answered", "refused", "reset"}, counts
+        assert counts["answered"] >= 200
+        answered = {request_id for outcome, request_id in outcomes if outcome == "answered"}
+        started = set(started_log.read_text(encoding="utf-8").split())
+        taken = {request_id for _, request_id in second} & started
+        assert taken, "the hook logged no request of the second burst"
+        assert taken - answered == set(), "requests gunicorn took but did not answer"
         assert master.returncode == 0
         # Each worker's queued email reports, which the hung server never took, are counted.
-        assert re.search(r"\d+ error reports were not emailed through 127\.0\.0\.1:", output.read())
+        output.seek(0)
+        assert re.search(r"\d+ error reports? (was|were) not emailed through 127\.0\.0\.1:", output.read())
         assert stopped_in < 25  # graceful_timeout in the project's gunicorn.conf.py
+
+
+def one_request(port: int, request: tuple[str, str]) -> tuple[str, str]:
+    """GET on a connection of its own: ("answered", id) for a complete HTTP response, "refused"
+    or "reset" when the server never took it, anything else a failure."""
+    path, request_id = request
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path, headers={"X-Request-ID": request_id, "Connection": "close"})
+        response = connection.getresponse()
+        response.read()  # IncompleteRead when the body is cut short
+    except ConnectionRefusedError:
+        return "refused", request_id
+    except ConnectionResetError:  # also http.client.RemoteDisconnected: no status line at all
+        return "reset", request_id
+    except (OSError, http.client.HTTPException) as error:
+        return f"cut off: {error!r}", request_id
+    finally:
+        connection.close()
+    return "answered", request_id
+
+
+@pytest.mark.parametrize("answers", [EVERY_REPORTER])
+def test_a_worker_aborted_for_its_timeout_counts_its_unsent_reports(bakery, tmp_path, answers):
+    project = bakery(answers)
+    (tmp_path / "hanging.py").write_text(HANGING_APP, encoding="utf-8")
+    settings = tmp_path / "short_timeout.py"
+    settings.write_text(SHORT_TIMEOUT, encoding="utf-8")
+    environment = {"GUNICORN_CMD_ARGS": f"--config {settings}"}
+    served = served_with_failing_neighbours(
+        project, tmp_path, workers=1, app="hanging:make_app()", **environment
+    )
+    with served as (port, master, output, log), ThreadPoolExecutor(max_workers=1) as pool:
+        # One report on its way to the hung SMTP server, then a request that blocks the worker.
+        assert one_request(port, ("/fail", "abort-1"))[0] == "answered"
+        hung = pool.submit(one_request, port, ("/hang", "abort-2"))
+        # gunicorn aborts the silent worker (WORKER TIMEOUT, SIGABRT); worker_exit counts the
+        # report on stderr and the worker exits before the master's SIGKILL.
+        deadline = time.monotonic() + 30
+        text = ""
+        while "Booting worker" not in text.partition("WORKER TIMEOUT")[2] and time.monotonic() < deadline:
+            time.sleep(0.1)
+            output.seek(0)
+            text = output.read()
+        assert hung.result()[0] == "reset"  # the worker died with the request
+        healthz_seconds(port)  # and its replacement answers
+        output.seek(0)
+        text = output.read()
+    # The replacement boots once the aborted worker has exited, after its worker_exit.
+    after_abort = text.partition("WORKER TIMEOUT")[2].partition("Booting worker")[0]
+    assert re.search(
+        r"1 error report was not emailed through 127\.0\.0\.1:\d+ \(1 still queued after 1 s, ",
+        after_abort,
+    ), text[-3000:]
+    assert "SIGKILL" not in text, text[-3000:]

@@ -70,6 +70,9 @@ def requests(draw, limit: int) -> dict:
         path = draw(st.sampled_from(ROUTES) | st.sampled_from(["/", "/api/"]))
         # Any text but surrogates, which no URL can carry, and `%`, `?` or `#`, which end a path.
         path += draw(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="%?#")))
+        # The test client reads a path that starts with `//` as a host (werkzeug.test splits it as
+        # a URL), and cannot send one such as `//\x80`: keep one leading slash.
+        path = "/" + path.lstrip("/")
         content_type = draw(
             st.sampled_from(["application/json", "text/plain", "multipart/form-data"]) | header_text
         )

@@ -1,10 +1,13 @@
 """Error reports by email, against a real SMTP server (aiosmtpd) on loopback."""
 
 import asyncio
+import contextlib
+import logging
 import socket
 import ssl
 import threading
 import time
+import weakref
 from email import message_from_bytes
 from email.policy import default as email_policy
 
@@ -62,6 +65,38 @@ def smtp_server():
     yield start
     for controller in controllers:
         controller.stop()
+
+
+class HungServer:
+    """A loopback port that accepts connections and never answers, not even an SMTP greeting."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                self.held.append(self.listener.accept()[0])
+
+    def release(self):
+        """Close every connection and the port: a client waiting for an answer gets an error."""
+        self.stop.set()
+        self.thread.join()
+        for connection in [*self.held, self.listener]:
+            connection.close()
+
+
+@pytest.fixture
+def hung_smtp_server():
+    server = HungServer()
+    yield server
+    server.release()
 
 
 @pytest.fixture
@@ -233,6 +268,35 @@ def test_a_down_server_costs_the_request_nothing_and_is_reported_once(capsys, ma
     email_handler(app).queue.join()
     failures = [line for line in capsys.readouterr().err.splitlines() if "Could not email" in line]
     assert len(failures) == 1
+
+
+def test_closing_counts_the_reports_a_hung_server_never_took(capsys, mail_app, hung_smtp_server):
+    app = mail_app(hung_smtp_server.port)
+    client = app.test_client()
+    for path in ("/fail", "/abort/503"):  # two errors: one being sent, one waiting behind it
+        assert client.get(path).status_code in {500, 503}
+    [mail] = email_handler(app).listener.handlers
+    # As gunicorn's worker_exit does: the SMTP timeout is 10 s, closing gives the reports 0.5 s.
+    closing = threading.Thread(target=email.close_within, args=(app.logger, 0.5))
+    closing.start()
+    closing.join(timeout=5)
+    assert not closing.is_alive(), "closing waited for the hung server"
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "not emailed" in line]
+    assert line == (
+        f"2 error reports were not emailed through 127.0.0.1:{hung_smtp_server.port} "
+        "(2 still queued after 0.5 s, 0 failed to send; 0 repeats held back)"
+    )
+    # At exit, logging.shutdown takes each handler's lock: the send under way does not hold it.
+    shutting_down = threading.Thread(target=logging.shutdown, args=([weakref.ref(mail)],))
+    shutting_down.start()
+    shutting_down.join(timeout=5)
+    assert not shutting_down.is_alive(), "logging.shutdown waited for the hung server"
+    # Let the abandoned sending thread fail now, inside this test, rather than later in another.
+    hung_smtp_server.release()
+    queued = email_handler(app).queue
+    deadline = time.monotonic() + 10
+    while queued.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def test_starttls_is_used_without_a_login(mail_app, smtp_server, certificate_authority):

@@ -122,6 +122,18 @@ class MailHandler(logging.Handler):
         where = f"{details['method']} {details['path']}" if details["path"] else record.name
         return f"[{self.service}] {details['error_name']} at {where}"
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Send ``record`` without taking the handler's lock.
+
+        Only the listener's thread sends, so nothing needs the lock; and ``logging.shutdown``, at
+        exit, takes every handler's lock: held through a send to a hung server, it would keep the
+        process alive for the whole SMTP timeout.
+        """
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
         self.forget_quiet_errors(now)
@@ -230,15 +242,17 @@ class BackgroundHandler(QueueHandler):
         deadline = monotonic() + seconds
         while self.reports.unfinished_tasks and monotonic() < deadline:
             sleep(0.05)
-        # The listener's thread is a daemon: left with a send under way, it ends with the process.
+        # The listener's thread is a daemon, and sends without the handler's lock: left with a send
+        # under way, it ends with the process and does not hold up its exit.
         waiting = self.reports.unfinished_tasks
         failed = mail.failures - failures
-        held_back = sum(count for _, count in mail.last_sent.values())
+        held_back = sum(count for _, count in list(mail.last_sent.values()))
         if waiting or failed or held_back:
+            unsent = waiting + failed
+            reports = "1 error report was" if unsent == 1 else f"{unsent} error reports were"
             print(
-                f"{waiting + failed} error reports were not emailed through {mail.host}:"
-                f"{mail.port} ({waiting} still queued after {seconds:g} s, {failed} failed to "
-                f"send; {held_back} repeats held back)",
+                f"{reports} not emailed through {mail.host}:{mail.port} ({waiting} still queued "
+                f"after {seconds:g} s, {failed} failed to send; {held_back} repeats held back)",
                 file=sys.stderr,
             )
         super().close()
