@@ -360,7 +360,10 @@ def gunicorn_process(
                 server.wait()
         # Reached only when the block did not raise: SIGTERM is a graceful stop, and gunicorn exits 0.
         output.seek(0)
-        assert server.returncode == 0, f"gunicorn did not stop cleanly: {output.read()[-3000:]}"
+        printed = output.read()
+        assert server.returncode == 0, f"gunicorn did not stop cleanly: {printed[-3000:]}"
+        # The gevent workers patched the standard library before anything imported it.
+        assert "MonkeyPatchWarning" not in printed, printed[-3000:]
 
 
 FAILING_APP = """\

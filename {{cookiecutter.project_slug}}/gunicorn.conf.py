@@ -8,6 +8,8 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 import logging
 {% endif -%}
 import os
+import subprocess
+import sys
 
 from gunicorn.arbiter import Arbiter
 {%- if cookiecutter.use_email_logging %}
@@ -46,21 +48,31 @@ accesslog = "-"
 errorlog = "-"
 
 
+# The configuration check, run as a script: see on_starting.
+CHECK_CONFIG = """
+import sys
+from {{ cookiecutter.project_slug }} import check_config
+from {{ cookiecutter.project_slug }}.config import ConfigError
+try:
+    check_config()
+except ConfigError as error:
+    sys.exit(error.message)
+"""
+
+
 def on_starting(server: Arbiter) -> None:
-    """Check the configuration once, in the master, before any worker boots.
+    """Check the configuration once, before any worker boots.
 
     A missing ``SECRET_KEY`` or a bad value then stops gunicorn with one line saying what to fix,
-    instead of a traceback from each worker followed by gunicorn giving up.
+    instead of a traceback from each worker followed by gunicorn giving up. The check runs in a
+    process of its own: importing the app here, in the master, would import modules (ssl among
+    them) that each gevent worker must monkey-patch before they are imported.
     """
-    # Imported here: gunicorn reads every top-level name in this file as a setting (and
-    # ``check_config`` is one).
-    from {{ cookiecutter.project_slug }} import check_config
-    from {{ cookiecutter.project_slug }}.config import ConfigError
-
-    try:
-        check_config()
-    except ConfigError as error:
-        server.halt(reason=error.message, exit_status=server.APP_LOAD_ERROR)
+    check = subprocess.run(
+        [sys.executable, "-c", CHECK_CONFIG], capture_output=True, text=True, check=False
+    )
+    if check.returncode != 0:
+        server.halt(reason=check.stderr.strip(), exit_status=server.APP_LOAD_ERROR)
 {%- if cookiecutter.use_email_logging %}
 
 
