@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import covertable
 import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
@@ -92,6 +93,112 @@ def database_matrix(test):
     """Parametrize ``test`` over every combination with a database."""
     params = [combination(**answers) for answers in COMBINATIONS if answers["use_database"]]
     return pytest.mark.parametrize("answers", params)(test)
+
+
+# The combinations every covering array holds, whatever its strength.
+ALL_ON = {"error_format": "both", "layout": "blueprints"} | {name: True for name in SHORT_NAMES}
+ALL_OFF = {"error_format": "json", "layout": "single_module"} | {name: False for name in SHORT_NAMES}
+PRESETS = [DEFAULTS, ALL_ON, ALL_OFF]
+# How many answers' interactions the expensive checks cover: 2 is every pair of answer values.
+DEFAULT_STRENGTH = 2
+
+
+def covering_array(options: dict[str, list], strength: int, presets: list[dict]) -> list[dict]:
+    """Combinations of ``options`` in which every ``strength`` answer values appear together at
+    least once, starting with ``presets``; covertable's greedy construction, deterministic (its
+    rows are ordered by a hash, not at random), so every xdist worker collects the same tests."""
+    if strength >= len(options):
+        return [dict(zip(options, values, strict=True)) for values in itertools.product(*options.values())]
+    rows = covertable.make(options, strength=strength, presets=presets)
+    # covertable returns each row's keys in the order it filled them.
+    return [{name: row[name] for name in options} for row in rows]
+
+
+def uncovered(rows: list[dict], options: dict[str, list], strength: int) -> list[dict]:
+    """The ``strength``-sized sets of answer values that no row of ``rows`` holds together."""
+    missing = []
+    for names in itertools.combinations(options, min(strength, len(options))):
+        for values in itertools.product(*(options[name] for name in names)):
+            wanted = dict(zip(names, values, strict=True))
+            if not any(wanted.items() <= row.items() for row in rows):
+                missing.append(wanted)
+    return missing
+
+
+def expensive_combinations(strength: int | None, *, database: bool = False) -> list[dict]:
+    """The combinations whose expensive checks (their own test suites) run: a covering array of
+    ``strength`` that always holds the defaults, all-on and all-off, or every combination when
+    ``strength`` is None (``--all-combinations``). With ``database``, among the combinations with a
+    database only."""
+    if strength is None:
+        return [answers for answers in COMBINATIONS if answers["use_database"] or not database]
+    options = {name: values for name, values in OPTIONS.items() if not (database and name == "use_database")}
+    presets = [{name: value for name, value in preset.items() if name in options} for preset in PRESETS]
+    fixed = {"use_database": True} if database else {}
+    return [{**row, **fixed} for row in covering_array(options, strength, presets)]
+
+
+def chosen_strength(config: pytest.Config) -> int | None:
+    """The strength the command line asks for; None for every combination."""
+    return None if config.getoption("all_combinations") else config.getoption("strength")
+
+
+def covering(test):
+    """Parametrize ``test`` over the covering array (every combination with ``--all-combinations``)."""
+    return pytest.mark.covering(database=False)(test)
+
+
+def database_covering(test):
+    """Parametrize ``test`` over the covering array of the combinations with a database."""
+    return pytest.mark.covering(database=True)(test)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("template", "the template's combinations")
+    group.addoption(
+        "--all-combinations",
+        action="store_true",
+        help="run the expensive checks (each project's own suite, dependency bounds) on every "
+        "combination of answers, not on a covering array",
+    )
+    group.addoption(
+        "--strength",
+        type=int,
+        default=DEFAULT_STRENGTH,
+        help=f"the covering array's strength: 2 covers every pair of answer values, 3 every triple "
+        f"(default {DEFAULT_STRENGTH})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "covering(database): parametrized over the covering array of combinations (conftest.py)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if marker := metafunc.definition.get_closest_marker("covering"):
+        rows = expensive_combinations(chosen_strength(metafunc.config), **marker.kwargs)
+        metafunc.parametrize("answers", [combination(**answers) for answers in rows])
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The combinations whose own suites run, and what one more yes/no answer would cost."""
+    strength = chosen_strength(config)
+    rows = expensive_combinations(strength)
+    database_rows = expensive_combinations(strength, database=True)
+    what = "every combination" if strength is None else f"a covering array of strength {strength}"
+    lines = [
+        f"projects' own suites: {what}: {len(rows)} of {len(COMBINATIONS)} combinations on SQLite, "
+        f"{len(database_rows)} of {sum(a['use_database'] for a in COMBINATIONS)} on PostgreSQL",
+        *(f"  sqlite      {combination_id(answers)}" for answers in rows),
+        *(f"  postgresql  {combination_id(answers)}" for answers in database_rows),
+    ]
+    if strength is not None:
+        one_more = {**OPTIONS, "one_more": [True, False]}
+        more = covering_array(one_more, strength, [{**preset, "one_more": True} for preset in PRESETS])
+        lines.append(f"  with one more yes/no answer: {len(more)} of {2 * len(COMBINATIONS)} on SQLite")
+    return lines
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,27 +5,41 @@ For each set, uv resolves the project's requirements and its dev group at the lo
 at the newest, installs them into a fresh virtual environment, and the project's own tests run
 there. A lower bound that is wrong fails here, not in a user's deploy. The Dockerfile's way of
 installing, from a lock without the dev tools, is checked too. Marked slow: it needs PyPI.
+
+Two sets differ in what they install at those ends: all-on holds every lower bound the template
+declares, all-off the smallest set, which no other requirement pulls up. Every other set is a
+subset of all-on and a superset of all-off, so by default only those two are installed; the 16
+sets, each at both ends, run with ``--all-combinations`` (the template's weekly workflow).
 """
 
 import itertools
 import shutil
 import sys
+import tomllib
 
 import pytest
 
-from conftest import assert_project_tests_pass, combination, run, uv
+from conftest import ALL_OFF, ALL_ON, assert_project_tests_pass, combination, matrix, run, uv
 
 # The answers that change pyproject.toml's requirements; error_format and layout do not.
 DEPENDENCY_ANSWERS = ("use_email_logging", "use_file_logging", "use_sentry", "use_database")
 DEPENDENCY_SETS = [
-    combination(**dict(zip(DEPENDENCY_ANSWERS, values, strict=True)))
+    dict(zip(DEPENDENCY_ANSWERS, values, strict=True))
     for values in itertools.product([True, False], repeat=len(DEPENDENCY_ANSWERS))
 ]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.name == "test_the_project_passes_at_both_ends_of_its_ranges":
+        if metafunc.config.getoption("all_combinations"):
+            sets = DEPENDENCY_SETS
+        else:
+            sets = [{name: ends[name] for name in DEPENDENCY_ANSWERS} for ends in (ALL_ON, ALL_OFF)]
+        metafunc.parametrize("answers", [combination(**answers) for answers in sets])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("resolution", ["lowest-direct", "highest"])
-@pytest.mark.parametrize("answers", DEPENDENCY_SETS)
 def test_the_project_passes_at_both_ends_of_its_ranges(bakery, tmp_path, answers, resolution):
     project = bakery(answers)
     venv = tmp_path / "venv"
@@ -70,3 +84,20 @@ def test_the_dockerfiles_install_takes_the_lock_and_refuses_a_stale_one(bakery, 
     stale = run(*sync, cwd=project)
     assert stale.returncode != 0
     assert "uv lock" in stale.stderr, stale.stderr
+
+
+def declared_requirements(project) -> set[str]:
+    """Every requirement a project declares, with its bounds: run time, extras and dependency groups."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = [*pyproject["project"]["dependencies"]]
+    declared += [r for extra in pyproject["project"].get("optional-dependencies", {}).values() for r in extra]
+    declared += [r for group in pyproject["dependency-groups"].values() for r in group]
+    return set(declared)
+
+
+@matrix
+def test_every_dependency_set_lies_between_all_off_and_all_on(bakery, answers):
+    """What lets the default run install only those two: every other combination declares a
+    subset of all-on's requirements, bounds included, and a superset of all-off's."""
+    declared = declared_requirements(bakery(answers))
+    assert declared_requirements(bakery(ALL_OFF)) <= declared <= declared_requirements(bakery(ALL_ON))

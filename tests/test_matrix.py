@@ -14,7 +14,8 @@ from conftest import (
     assert_ruff_clean,
     combination,
     combination_id,
-    database_matrix,
+    covering,
+    database_covering,
     matrix,
 )
 
@@ -210,14 +211,14 @@ def test_mypy_catches_an_unannotated_function(bakery, answers, mypy, tmp_path):
     assert "careless.py:1: error: Function is missing a type annotation  [no-untyped-def]" in report
 
 
-@matrix
+@covering
 def test_generated_test_suite_passes(bakery, answers):
     """In the template's environment, which holds every dependency a project can have."""
     project = bakery(answers)
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))
 
 
-@database_matrix
+@database_covering
 def test_generated_test_suite_passes_on_postgresql(bakery, answers, postgresql):
     """A database project's own suite again, on a database of its own on a real PostgreSQL."""
     project = bakery(answers)
