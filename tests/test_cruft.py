@@ -199,6 +199,7 @@ def option_paths(prompt: NewPrompt) -> set[str]:
     """The paths the hook keeps for the opt-in answer and removes for the old one."""
     removed = set(UNUSED.get((prompt.variable, prompt.before), []))
     kept = set(UNUSED.get((prompt.variable, prompt.opt_in), []))
+    assert removed - kept, f"the hook's table names no path that {prompt.variable}={prompt.before!r} removes"
     return {path.format(slug=SLUG) for path in removed - kept}
 
 
@@ -303,7 +304,7 @@ def test_the_new_prompts_are_the_prompts_added_since_the_first_release():
 
 
 @pytest.mark.parametrize("prompt", NEW_PROMPTS, ids=lambda prompt: prompt.variable)
-def test_the_changelog_gives_each_new_prompt_s_default(prompt):
+def test_the_changelog_states_each_new_prompt_default(prompt):
     default = CONTEXT[prompt.variable]
     default = default[0] if isinstance(default, list) else default
     # As the prompts table writes it: `true`, `json`.
@@ -311,13 +312,13 @@ def test_the_changelog_gives_each_new_prompt_s_default(prompt):
     assert f"**New prompt `{prompt.variable}`**, default `{written}`" in CHANGELOG
 
 
-def test_a_project_made_before_a_prompt_has_the_template_s_shape_without_it(made_before, bakery):
+def test_a_project_made_before_a_prompt_is_what_the_template_makes_without_it(made_before, bakery):
     prompt, project = made_before
     assert prompt.variable not in recorded_answers(project)
     assert contents_without_cruft_state(project) == contents(bakery(answers_with(prompt, prompt.before)))
 
 
-def test_the_changelog_s_line_keeps_a_project_without_a_new_prompt(made_before, bakery, tmp_path):
+def test_the_changelog_line_keeps_a_project_without_a_new_prompt(made_before, bakery, tmp_path):
     prompt, made = made_before
     project = updated_copy(made, tmp_path)
     update_as_the_changelog_says(project, changelog_line(prompt.variable, prompt.before))
@@ -328,7 +329,7 @@ def test_the_changelog_s_line_keeps_a_project_without_a_new_prompt(made_before, 
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))
 
 
-def test_the_changelog_s_line_opts_a_project_into_a_new_prompt(made_before, bakery, tmp_path):
+def test_the_changelog_line_opts_a_project_into_a_new_prompt(made_before, bakery, tmp_path):
     prompt, made = made_before
     project = updated_copy(made, tmp_path)
     update_as_the_changelog_says(project, changelog_line(prompt.variable, prompt.opt_in))
