@@ -212,6 +212,11 @@ def changelog_line(variable: str, answer) -> str:
     return lines[0]
 
 
+def release_of(prompt: NewPrompt) -> str:
+    """The release tag the changelog's lines for ``prompt`` update to."""
+    return re.search(r"--checkout (\S+)", changelog_line(prompt.variable, prompt.before))[1]
+
+
 def hard_wire(template: Path, variable: str, value) -> dict[Path, bytes]:
     """Make the copy ``template`` what it was before ``variable`` was asked: no prompt, and
     ``value`` wherever the template and its hooks read the answer. The original files' contents."""
@@ -251,8 +256,8 @@ def recorded_answers(project: Path) -> dict:
     return json.loads((project / ".cruft.json").read_text(encoding="utf-8"))["context"]["cookiecutter"]
 
 
-def update_as_the_changelog_says(project: Path, line: str) -> None:
-    """Run the changelog's ``cruft update`` line in ``project``, accepting the diff it shows."""
+def run_update_line(project: Path, line: str) -> None:
+    """Run a ``cruft update`` line as written (the changelog's, say) in ``project``, accepting its diff."""
     command = shlex.split(line)
     assert command[:2] == ["cruft", "update"], line
     cruft(project, *command[1:], "--skip-apply-ask")
@@ -282,8 +287,7 @@ def made_before(request, tmp_path_factory) -> tuple[NewPrompt, Path]:
     for path, original in originals.items():
         path.write_bytes(original)
     commit_all(template, f"The template with {prompt.variable}")
-    release = re.search(r"--checkout (\S+)", changelog_line(prompt.variable, prompt.before))[1]
-    git(template, "tag", release)
+    git(template, "tag", release_of(prompt))
     return prompt, project
 
 
@@ -298,6 +302,12 @@ def answers_with(prompt: NewPrompt, answer) -> dict:
     return {**DEFAULTS, **checked_answers({**UPDATE_ANSWERS, prompt.variable: answer})}
 
 
+def default_of(variable: str):
+    """The prompt's default, as cookiecutter takes it (the first choice of a list)."""
+    default = CONTEXT[variable]
+    return default[0] if isinstance(default, list) else default
+
+
 def test_the_new_prompts_are_the_prompts_added_since_the_first_release():
     prompts = {name for name in CONTEXT if not name.startswith("_")}
     assert prompts - FIRST_RELEASE_PROMPTS == {prompt.variable for prompt in NEW_PROMPTS}
@@ -305,8 +315,7 @@ def test_the_new_prompts_are_the_prompts_added_since_the_first_release():
 
 @pytest.mark.parametrize("prompt", NEW_PROMPTS, ids=lambda prompt: prompt.variable)
 def test_the_changelog_states_each_new_prompt_default(prompt):
-    default = CONTEXT[prompt.variable]
-    default = default[0] if isinstance(default, list) else default
+    default = default_of(prompt.variable)
     # As the prompts table writes it: `true`, `json`.
     written = default if isinstance(default, str) else json.dumps(default)
     assert f"**New prompt `{prompt.variable}`**, default `{written}`" in CHANGELOG
@@ -321,7 +330,7 @@ def test_a_project_made_before_a_prompt_is_what_the_template_makes_without_it(ma
 def test_the_changelog_line_keeps_a_project_without_a_new_prompt(made_before, bakery, tmp_path):
     prompt, made = made_before
     project = updated_copy(made, tmp_path)
-    update_as_the_changelog_says(project, changelog_line(prompt.variable, prompt.before))
+    run_update_line(project, changelog_line(prompt.variable, prompt.before))
 
     assert recorded_answers(project)[prompt.variable] == prompt.before
     assert sorted(path for path in option_paths(prompt) if (project / path).exists()) == []
@@ -332,7 +341,7 @@ def test_the_changelog_line_keeps_a_project_without_a_new_prompt(made_before, ba
 def test_the_changelog_line_opts_a_project_into_a_new_prompt(made_before, bakery, tmp_path):
     prompt, made = made_before
     project = updated_copy(made, tmp_path)
-    update_as_the_changelog_says(project, changelog_line(prompt.variable, prompt.opt_in))
+    run_update_line(project, changelog_line(prompt.variable, prompt.opt_in))
 
     assert recorded_answers(project)[prompt.variable] == prompt.opt_in
     assert sorted(path for path in option_paths(prompt) if not (project / path).exists()) == []
@@ -347,3 +356,14 @@ def test_the_changelog_line_opts_a_project_into_a_new_prompt(made_before, bakery
     for command in prompt.after_opting_in:
         result = run(sys.executable, "-m", *(part.format(**places) for part in command), cwd=project, env=env)
         assert result.returncode == 0, f"{' '.join(command)}: {result.stdout}{result.stderr}"
+
+
+def test_a_plain_update_gives_a_new_prompt_its_default(made_before, bakery, tmp_path):
+    """What the README warns of: no answer on the update line, and the project gets the default."""
+    prompt, made = made_before
+    project = updated_copy(made, tmp_path)
+    run_update_line(project, f"cruft update --checkout {release_of(prompt)}")
+
+    default = default_of(prompt.variable)
+    assert recorded_answers(project)[prompt.variable] == default
+    assert contents_without_cruft_state(project) == contents(bakery(answers_with(prompt, default)))
