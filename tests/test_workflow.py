@@ -71,3 +71,12 @@ def test_template_python_is_ruff_clean():
             cwd=TEMPLATE,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_version_tag_push_checks_the_changelog_for_its_entry():
+    workflow = yaml.safe_load((TEMPLATE / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"]["tags"] == ["v*"]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    tag_steps = [step for step in steps if step.get("if") == "github.ref_type == 'tag'"]
+    assert [step["run"] for step in tag_steps] == ['python tests/changelog.py "$GITHUB_REF_NAME"']
