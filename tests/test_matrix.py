@@ -49,6 +49,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/config.py": True,
         f"{PACKAGE}/py.typed": True,
         f"{PACKAGE}/request_id.py": True,
+        f"{PACKAGE}/sessions.py": True,
         f"{PACKAGE}/errors/__init__.py": True,
         f"{PACKAGE}/errors/negotiation.py": pages and problems,
         f"{PACKAGE}/errors/pages.py": pages,

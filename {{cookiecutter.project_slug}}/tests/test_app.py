@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from dotenv import dotenv_values
+from flask import session
 from flask.cli import cli
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import (
@@ -351,3 +352,39 @@ def test_api_error_needs_an_error_status():
 def test_api_error_cannot_replace_standard_members(member):
     with pytest.raises(TypeError, match=member):
         APIError("Bad", **{member: "Something else"})
+
+
+def session_views(app):
+    """``/visit`` counts a client's visits in its session; ``/visits`` reads the count."""
+
+    def visit():
+        session["visits"] = session.get("visits", 0) + 1
+        return str(session["visits"])
+
+    app.add_url_rule("/visit", "visit", visit)
+    app.add_url_rule("/visits", "visits", lambda: str(session.get("visits", 0)))
+
+
+def test_a_session_a_view_sets_is_read_back_from_its_signed_cookie(app):
+    session_views(app)
+    client = app.test_client()
+    assert [client.get("/visit").get_data(as_text=True) for _ in range(3)] == ["1", "2", "3"]
+    assert client.get("/visits").get_data(as_text=True) == "3"
+
+
+def test_a_request_without_a_session_cookie_gets_an_empty_session_and_no_cookie(app):
+    session_views(app)
+    response = app.test_client().get("/visits")
+    assert response.get_data(as_text=True) == "0"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_session_cookie_signed_with_another_key_is_ignored(app, make_app):
+    session_views(app)
+    forger = make_app(SECRET_KEY="f" * 32)
+    session_views(forger)
+    forged = forger.test_client()
+    forged.get("/visit")
+    client = app.test_client()
+    client.set_cookie("session", forged.get_cookie("session").value)
+    assert client.get("/visits").get_data(as_text=True) == "0"

@@ -5,12 +5,12 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id
+from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
 from .main import bp as main_bp
 {%- else %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, views
+from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions, views
 from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure(app, config)
     reporting.init_app(app)
     request_id.init_app(app)
+    sessions.init_app(app)
 {%- if cookiecutter.use_database %}
     database.init_app(app)
 {%- endif %}

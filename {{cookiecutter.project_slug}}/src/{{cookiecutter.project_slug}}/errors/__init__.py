@@ -96,8 +96,8 @@ class JSONRequest(Request):
 
 def minimal_response(error: HTTPException) -> Response:
     """The status and headers of ``error`` with a plain-text body that cannot fail to build."""
-    response = error.get_response()
-    response.set_data(f"{error.code} {error.name}\nRequest ID: {request_id()}\n")
+    body = f"{error.code} {error.name}\nRequest ID: {request_id()}\n"
+    response = Response(body, error.code, error.get_headers())
     response.content_type = "text/plain; charset=utf-8"
     return response
 

@@ -17,12 +17,11 @@ CONTENT_SECURITY_POLICY = (
 
 
 def page_response(error: HTTPException) -> Response:
-    """Werkzeug's response for ``error`` (status and headers such as ``Allow``) with an HTML page.
+    """Werkzeug's status and headers for ``error`` (such as ``Allow``) with an HTML page.
 
     ``errors/<code>.html`` is used where it exists, ``errors/error.html`` otherwise.
     """
     status = error.code or 500
-    response = error.get_response()
     page = render_template(
         [f"errors/{status}.html", "errors/error.html"],
         status=status,
@@ -31,7 +30,7 @@ def page_response(error: HTTPException) -> Response:
         errors=getattr(error, "extensions", {}).get("errors", []),
         request_id=request_id(),
     )
-    response.set_data(page)
+    response = Response(page, status, error.get_headers())
     response.content_type = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response

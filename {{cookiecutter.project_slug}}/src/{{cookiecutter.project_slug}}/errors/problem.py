@@ -30,8 +30,12 @@ def problem_details(error: HTTPException) -> dict[str, object]:
 
 
 def problem_response(error: HTTPException) -> Response:
-    """Werkzeug's response for ``error`` (status and headers such as ``Allow``) with a JSON body."""
-    response = error.get_response()
-    response.set_data(json.dumps(problem_details(error), sort_keys=False))
+    """Werkzeug's status and headers for ``error`` (such as ``Allow``) with a JSON body.
+
+    ``error.get_headers()`` rather than ``error.get_response()``, which would render Werkzeug's
+    HTML page only for this body to replace it.
+    """
+    body = json.dumps(problem_details(error), sort_keys=False)
+    response = Response(body, error.code, error.get_headers())
     response.content_type = MEDIA_TYPE
     return response
