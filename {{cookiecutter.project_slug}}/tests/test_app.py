@@ -93,10 +93,44 @@ def production_environment(monkeypatch):
 
 
 def test_the_flask_command_prints_a_config_error_as_one_line(production_environment):
+    production_environment.setenv("LOG_LEVEL", "loud")
     result = CliRunner().invoke(cli, ["--app", "{{ cookiecutter.project_slug }}", "routes"])
     assert result.exit_code == 1
     [line] = result.output.splitlines()
+    assert line.startswith("Error: LOG_LEVEL must be a logging level")
+
+
+def test_serving_without_a_secret_key_says_how_to_fix_it_and_how_to_develop(
+    production_environment,
+):
+    result = CliRunner().invoke(cli, ["--app", "{{ cookiecutter.project_slug }}", "run"])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
     assert line.startswith("Error: SECRET_KEY must be set to at least 32 random characters")
+    assert "python3 -c 'import secrets; print(secrets.token_hex())'" in line
+    assert line.endswith("To develop, run: flask --app {{ cookiecutter.project_slug }} run --debug")
+
+
+def test_the_flask_command_lists_every_command_with_no_configuration(production_environment):
+    result = CliRunner().invoke(cli, ["--app", "{{ cookiecutter.project_slug }}", "--help"])
+    assert result.exit_code == 0, result.output
+    listed = result.output.partition("Commands:")[2].split()
+    assert {% if cookiecutter.use_database %}{"db", "routes", "run", "shell"}{% else %}{"routes", "run", "shell"}{% endif %} <= set(listed)
+
+
+def test_a_task_of_the_flask_command_needs_no_secret_key(production_environment, tmp_path):
+    production_environment.chdir(tmp_path)
+    production_environment.delenv("LOG_FILE", raising=False)
+    result = CliRunner().invoke(cli, ["--app", "{{ cookiecutter.project_slug }}", "routes"])
+    assert result.exit_code == 0, result.output
+    assert "healthz" in result.output
+{%- if cookiecutter.use_email_logging or cookiecutter.use_file_logging or cookiecutter.use_sentry %}
+    # Nothing is served, so no reporter says where reports would go{% if cookiecutter.use_file_logging %}, and no log file is written{% endif %}.
+    assert " INFO " not in result.output
+{%- endif %}
+{%- if cookiecutter.use_file_logging %}
+    assert list(tmp_path.iterdir()) == []
+{%- endif %}
 
 
 def test_the_example_environment_turns_on_nothing_that_sends(
