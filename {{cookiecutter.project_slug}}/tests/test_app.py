@@ -206,8 +206,8 @@ def test_the_index_links_the_api_and_the_probes(client):
     assert links == {"items": "/api/items", "health": "/healthz"}
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
-    # The collection takes POST; a GET finds it there (405, not 404).
-    assert client.get(links["items"]).status_code == 405
+    # The collection takes POST; a GET finds it there (405 while it takes only POST, not 404).
+    assert client.get(links["items"]).status_code in {200, 405}
 {%- endif %}
 
 {%- if not cookiecutter.use_database %}
@@ -291,7 +291,8 @@ def test_client_errors_leave_caching_to_http(client, path):
 
 
 def test_routing_405_keeps_the_allow_header(client):
-    response = client.delete("/api/items/1")
+    # A route of the tests' own (conftest.py), which the app will never give a DELETE.
+    response = client.delete("/api/abort/500")
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}
 
