@@ -48,15 +48,16 @@ SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # Run by Alembic on each revision it writes, with the interpreter running the flask command (whose
 # environment has ruff when it has the dev group): fix what ruff can, such as an unused import,
-# then format. ruff finds the project's settings from the file, wherever the migrations live.
+# then format. ruff finds the project's settings from the file, wherever the migrations live, and
+# keeps no cache in the directory the command runs in.
 POST_WRITE_HOOKS = {
     "hooks": "ruff_check, ruff_format",
     "ruff_check.type": "exec",
     "ruff_check.executable": sys.executable,
-    "ruff_check.options": "-m ruff check --fix REVISION_SCRIPT_FILENAME",
+    "ruff_check.options": "-m ruff check --fix --no-cache REVISION_SCRIPT_FILENAME",
     "ruff_format.type": "exec",
     "ruff_format.executable": sys.executable,
-    "ruff_format.options": "-m ruff format REVISION_SCRIPT_FILENAME",
+    "ruff_format.options": "-m ruff format --no-cache REVISION_SCRIPT_FILENAME",
 }
 # What Flask-Migrate users type, which Flask-Alembic does otherwise.
 FLASK_MIGRATE_HINT = (

@@ -8,7 +8,7 @@ never writes a line twice, and each stamps its records with the id of their requ
 
 Each reporter says at start-up, at INFO, whether it is on and where its reports go, when the app is
 built to serve. The ``flask`` command's other commands (``db``, ``routes``, ``shell``) keep quiet
-about it, and write no log file: they report to the console.
+about it, and write no log file into the directory they run in.
 """
 
 import logging
