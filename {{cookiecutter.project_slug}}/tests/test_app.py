@@ -109,7 +109,8 @@ def test_serving_without_a_secret_key_says_how_to_fix_it_and_how_to_develop(
     [line] = result.output.splitlines()
     assert line.startswith("Error: SECRET_KEY must be set to at least 32 random characters")
     assert "python3 -c 'import secrets; print(secrets.token_hex())'" in line
-    assert line.endswith("To develop, run: flask --app {{ cookiecutter.project_slug }} run --debug")
+    develop = "To develop, run: flask --app {{ cookiecutter.project_slug }} run --debug"
+    assert line.endswith(develop)
 
 
 def test_the_flask_command_lists_every_command_with_no_configuration(production_environment):
