@@ -1,11 +1,13 @@
-"""Remove what the answers made unused from the freshly generated project.
+"""Remove what the answers made unused from the freshly generated project, then say what to run next.
 
 The table below is the whole policy: each answer names the paths it makes unused. ``main`` deletes
 them; deleting what is already gone is a no-op, so running the hook again (as ``cruft update`` does)
-changes nothing. Standard library only, no network, nothing random.
+changes nothing. A second table lists the first commands to run, each with the answer it needs.
+Standard library only, no network, nothing random.
 """
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -56,6 +58,18 @@ UNUSED = {
     ],
 }
 
+# The first commands in the new project, as its README's "Run it" gives them: (variable, value)
+# the command needs, or None for every project.
+NEXT_STEPS = [
+    (None, "cd {project}"),
+    (None, "git init"),
+    (None, "uv sync"),
+    (None, "uv run pre-commit install"),
+    (None, "cp .env.example .env"),
+    (("use_database", True), "uv run flask --app {slug} db upgrade"),
+    (None, "uv run flask --app {slug} run --debug"),
+]
+
 
 def unused_paths(answers: dict) -> list[str]:
     """The project-relative paths that ``answers`` make unused, sorted and without repeats."""
@@ -75,9 +89,21 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def next_steps(answers: dict, project: Path) -> list[str]:
+    """The commands to run first in ``project``, for its ``answers``."""
+    return [
+        command.format(project=shlex.quote(str(project)), slug=answers["project_slug"])
+        for needs, command in NEXT_STEPS
+        if needs is None or answers[needs[0]] == needs[1]
+    ]
+
+
 def main(answers: dict, project: Path) -> None:
     for relative in unused_paths(answers):
         remove(project / relative)
+    print(f"Generated {project.name}. Next, with uv (its README.md says more, and how without uv):")
+    for command in next_steps(answers, project):
+        print(f"    {command}")
 
 
 if __name__ == "__main__":

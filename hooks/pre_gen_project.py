@@ -108,6 +108,15 @@ def default_slug(name: str) -> str:
     return next(candidate for candidate in candidates if slug_error(candidate) is None)
 
 
+def name_error(name: str) -> str | None:
+    """Return why ``name`` cannot be the project's name, or None when it can."""
+    if not name.strip():
+        return "project_name is empty; give the project a name, such as project_name='Order Desk'"
+    if not name.isprintable():
+        return f"project_name {name!r} must be one line of printable characters"
+    return None
+
+
 def email_error(email: str) -> str | None:
     """Return why ``email`` is not a usable author address, or None when it is."""
     if not EMAIL_PATTERN.fullmatch(email):
@@ -118,6 +127,8 @@ def email_error(email: str) -> str | None:
 def errors(answers: dict) -> list[str]:
     """One line per problem with the answers; a bad slug's line suggests one that would do."""
     problems = []
+    if message := name_error(answers["project_name"]):
+        problems.append(message)
     if message := slug_error(answers["project_slug"]):
         problems.append(f"{message}; try project_slug={default_slug(answers['project_slug'])}")
     if message := email_error(answers["author_email"]):

@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sys
 import tomllib
 import urllib.request
@@ -288,6 +289,30 @@ def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers)
 
 
 @pytest.mark.parametrize("answers", [combination()])
+def test_gunicorn_reads_dotenv_as_the_flask_command_does(bakery, tmp_path, answers):
+    # A copy: a .env in the shared bake would reach every other check of it.
+    project = shutil.copytree(bakery(answers), tmp_path / "project")
+    dotenv = f"SECRET_KEY={SECRET_KEY}\nPORT=9124\nWEB_CONCURRENCY=2\n"
+    (project / ".env").write_text(dotenv, encoding="utf-8")
+    # gunicorn loads the app to print its settings: with the key from .env alone.
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": str(project / "src"),
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "WEB_CONCURRENCY": "3",
+    }
+    for name in ("SECRET_KEY", "PORT", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+        env.pop(name, None)
+    printed = run(sys.executable, "-m", "gunicorn", "--print-config", cwd=project, env=env)
+    assert printed.returncode == 0, printed.stderr
+    config = dict(re.findall(r"^(\w+) += (.*)$", printed.stdout, re.MULTILINE))
+    assert config["bind"] == "['0.0.0.0:9124']"
+    assert config["workers"] == "3"  # the environment wins over .env
+
+
+@pytest.mark.parametrize("answers", [combination()])
 def test_gunicorn_serves_the_default_project_and_stops_cleanly(bakery, tmp_path, answers):
     project = bakery(answers)
     # The log file goes to tmp_path: nothing may be written into the shared bake.
@@ -328,8 +353,9 @@ def test_a_missing_secret_key_is_one_clear_line_under_flask_and_gunicorn(bakery,
     for name in ("SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
         env.pop(name, None)
     advice = (
-        "SECRET_KEY must be set to at least 32 random characters in production; make one with: "
-        "python -c 'import secrets; print(secrets.token_hex())'"
+        "SECRET_KEY must be set to at least 32 random characters in production, in the environment "
+        "or .env; make one with: python3 -c 'import secrets; print(secrets.token_hex())'. "
+        f"To develop, run: flask --app {project.name} run --debug"
     )
 
     flask = run(sys.executable, "-m", "flask", "--app", project.name, "run", cwd=project, env=env)

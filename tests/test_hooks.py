@@ -109,6 +109,17 @@ def test_bad_emails_are_rejected(email):
     assert "not an email address" in pre_gen.email_error(email)
 
 
+@pytest.mark.parametrize("name", ["", "   ", "\t"])
+def test_an_empty_project_name_is_one_error(name):
+    [problem] = pre_gen.errors(answers(project_name=name))
+    assert problem.startswith("project_name is empty")
+
+
+def test_a_project_name_of_two_lines_is_an_error():
+    [problem] = pre_gen.errors(answers(project_name="Order\nDesk"))
+    assert problem == "project_name 'Order\\nDesk' must be one line of printable characters"
+
+
 def test_pre_gen_main_reports_every_problem_and_fails(capsys):
     assert pre_gen.main(answers(project_slug="class", author_email="nobody")) == 1
     assert capsys.readouterr().err.count("ERROR:") == 2
@@ -154,6 +165,18 @@ def test_post_gen_is_idempotent(tmp_path):
     assert not (project / "src/shop/api").exists()
     assert not (project / "src/shop/reporting/logfile.py").exists()
     assert (project / "src/shop/views.py").exists()
+
+
+def test_post_gen_says_what_to_run_next_for_the_answers(tmp_path, capsys):
+    project = tmp_path / "my shop"
+    project.mkdir()
+    post_gen.main(answers(use_database=True), project)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Generated my shop. Next, with uv")
+    assert lines[1] == f"    cd '{project}'"
+    assert "    uv run flask --app shop db upgrade" in lines
+    assert lines[-1] == "    uv run flask --app shop run --debug"
+    assert not any("db upgrade" in line for line in post_gen.next_steps(answers(use_database=False), project))
 
 
 @pytest.mark.parametrize("hook", ["pre_gen_project", "post_gen_project"])

@@ -100,7 +100,7 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"hypothesis", "mypy", "pytest", "ruff"}
+    dev = {"hypothesis", "mypy", "pre-commit", "pytest", "ruff"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}

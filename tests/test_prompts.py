@@ -48,6 +48,15 @@ def test_no_input_uses_the_defaults(tmp_path):
     assert not (project / "src/flask_service/reporting/sentry.py").exists()
 
 
+def test_a_bake_says_what_to_run_next(tmp_path):
+    result = cookiecutter_cli("-o", str(tmp_path), "project_name=Order Desk", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Generated order_desk. Next, with uv")
+    assert f"    cd {tmp_path / 'order_desk'}" in lines
+    assert "    uv run flask --app order_desk run --debug" in lines
+
+
 def test_command_line_overrides_take_yes_for_a_boolean(tmp_path):
     result = cookiecutter_cli(
         "-o", str(tmp_path), "project_name=Order Desk", "error_format=json", "use_sentry=yes", cwd=tmp_path
@@ -92,6 +101,7 @@ def test_quotes_in_text_answers_stay_valid_toml(cookies):
         ("project_slug=my-shop", "project_slug 'my-shop' is not a lowercase Python identifier"),
         ("project_slug=flask", "project_slug 'flask' would shadow"),
         ("author_email=nobody", "author_email 'nobody' is not an email address"),
+        ("project_name= ", "project_name is empty"),
     ],
 )
 def test_bad_answers_fail_in_pre_gen_and_leave_nothing(tmp_path, answer, message):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, uv
+from conftest import TEMPLATE, combination, uv
 
 CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 GITHUB_SOURCE = "gh:<org>/cookiecutter-flask-service"
@@ -57,6 +57,42 @@ def test_console_blocks_are_found_by_section():
     markdown = "# T\n\n## A\n\n```console\none\n```\n\n## B\n\n```console\ntwo\nthree\n```\n"
     assert console_blocks(markdown, "A") == ["one\n"]
     assert console_blocks(markdown, "B") == ["two\nthree\n"]
+
+
+def section(markdown: str, name: str) -> str:
+    """The text under the ``## name`` heading of ``markdown``, with its whitespace made single."""
+    _, found, rest = markdown.partition(f"\n## {name}\n")
+    assert found, f"no section {name!r}"
+    return " ".join(rest.split("\n## ", 1)[0].split())
+
+
+ALL_ON = combination(use_email_logging=True, use_sentry=True)
+
+
+@pytest.mark.parametrize("answers", [ALL_ON])
+def test_the_readmes_call_the_dev_tools_a_dependency_group(bakery, answers):
+    project = bakery(answers)
+    for path in (TEMPLATE / "README.md", project / "README.md", project / ".pre-commit-config.yaml"):
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        assert "dev extra" not in text and ".[dev]" not in text, path
+
+
+@pytest.mark.parametrize("answers", [ALL_ON])
+def test_the_generated_readme_says_how_to_get_uv_before_using_it(bakery, answers):
+    run_it = section((bakery(answers) / "README.md").read_text(encoding="utf-8"), "Run it")
+    before_the_commands = run_it.split("```console", 1)[0]
+    assert "pip install uv" in before_the_commands
+    assert "https://docs.astral.sh/uv/getting-started/installation/" in before_the_commands
+
+
+@pytest.mark.parametrize("answers", [ALL_ON])
+def test_the_production_migration_runs_in_the_production_environment(bakery, answers):
+    project = bakery(answers)
+    production = section((project / "README.md").read_text(encoding="utf-8"), "Serve it in production")
+    assert f"`uv run --no-sync flask --app {project.name} db upgrade`" in production
+    # Outside the image, every flask command runs in the project's environment, as gunicorn does.
+    outside_the_image = production.split("docker run", 1)[0]
+    assert outside_the_image.count("flask --app") == outside_the_image.count("uv run --no-sync flask")
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """gunicorn's settings: ``gunicorn`` in this directory serves the app with them.
 
 Every value can still be overridden on the command line (``gunicorn --workers 8``) or through
-``GUNICORN_CMD_ARGS``.
+``GUNICORN_CMD_ARGS``. The app's settings come from the environment and, as for the ``flask``
+command, from a ``.env`` file, which never overrides a variable the environment already has.
 """
 
 {% if cookiecutter.use_email_logging -%}
@@ -11,10 +12,14 @@ import os
 import subprocess
 import sys
 
+from dotenv import find_dotenv, load_dotenv
 from gunicorn.arbiter import Arbiter
 {%- if cookiecutter.use_email_logging %}
 from gunicorn.workers.base import Worker
 {%- endif %}
+
+# .env, found as the flask command finds it: in this directory or the nearest one above.
+load_dotenv(find_dotenv(usecwd=True), encoding="utf-8")
 
 # The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
 # email reporter's sending thread, started by the factory, would not survive the fork.

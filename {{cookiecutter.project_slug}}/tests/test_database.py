@@ -6,15 +6,19 @@ On SQLite, or on the database ``TEST_DATABASE_URL`` names.
 import contextlib
 import logging
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from {{ cookiecutter.project_slug }}.config import ConfigError
-from {{ cookiecutter.project_slug }}.database import alembic, db
+from {{ cookiecutter.project_slug }}.database import MIGRATIONS, alembic, db
 from {{ cookiecutter.project_slug }}.models import Item
 
 INSERTED = "inserted-secret-value"  # in the failing INSERT of conftest.py's store_untrimmed
@@ -243,6 +247,31 @@ def test_migrations_go_down_to_an_empty_database_and_up_to_the_models(app):
         assert sa.inspect(db.engine).get_table_names() in ([], ["alembic_version"])
         alembic.upgrade()
         assert alembic.compare_metadata() == []
+
+
+def test_a_new_revision_passes_ruff_as_written(make_app, tmp_path):
+    # A copy of the migrations, beside the project's ruff settings, takes the new revision.
+    shutil.copy(Path(__file__).parents[1] / "pyproject.toml", tmp_path)
+    migrations = shutil.copytree(MIGRATIONS, tmp_path / "migrations")
+    app = make_app(ALEMBIC={"script_location": str(migrations)})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["db", "revision", "add a price"])
+    assert result.exit_code == 0, result.output
+    [written] = {path.name for path in migrations.glob("*.py")} - {
+        path.name for path in MIGRATIONS.glob("*.py")
+    }
+    for check in (["check"], ["format", "--check"]):
+        ruff = [sys.executable, "-m", "ruff", *check, "--no-cache", written]
+        checked = subprocess.run(ruff, cwd=migrations, capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, checked.stdout
+
+
+def test_flask_migrates_form_of_a_revision_gets_a_hint(app):
+    result = app.test_cli_runner().invoke(
+        args=["db", "revision", "--autogenerate", "-m", "add a price"]
+    )
+    assert result.exit_code == 2
+    assert 'Flask-Alembic: db revision "what changed"' in result.output
 
 
 def test_an_in_memory_database_is_a_valid_url(make_app):

@@ -1,6 +1,7 @@
 """Errors as HTML pages."""
 
 import logging
+import re
 
 import pytest
 from jinja2 import DictLoader
@@ -20,6 +21,14 @@ def test_index_page_renders(client):
     response = client.get("/", headers=BROWSER)
     assert response.status_code == 200
     assert "<header>" in response.get_data(as_text=True)
+
+
+def test_the_index_page_links_only_urls_that_answer(client):
+    body = client.get("/", headers=BROWSER).get_data(as_text=True)
+    links = re.findall(r'href="([^"]+)"', body)
+    assert "/no-such-page" in links  # the example of a missing page, on purpose
+    answers = {link: client.get(link, headers=BROWSER).status_code for link in links}
+    assert answers == {link: 404 if link == "/no-such-page" else 200 for link in links}
 
 
 def test_missing_page_uses_the_404_template(client):

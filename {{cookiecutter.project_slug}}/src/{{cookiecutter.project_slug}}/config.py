@@ -1,8 +1,9 @@
 """Configuration read from the environment.
 
-``flask run`` loads a ``.env`` file first when python-dotenv is installed; ``.env.example`` lists
-every name read here. A value that cannot be used stops the app at start-up with a message naming
-it, and so does a production app with the debugger on or without a real ``SECRET_KEY``.
+The ``flask`` command and ``gunicorn`` (through ``gunicorn.conf.py``) load a ``.env`` file first,
+without overriding the environment; ``.env.example`` lists every name read here. A value that
+cannot be used stops the app at start-up with a message naming it, and so does an app about to
+serve in production with the debugger on or without a real ``SECRET_KEY``.
 """
 
 import logging
@@ -124,25 +125,38 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     }
 
 
+def serving() -> bool:
+    """Whether the app is being built to serve requests: by a WSGI server such as gunicorn, or by
+    ``flask run``. The ``flask`` command's other commands (``--help``, ``db``, ``routes``,
+    ``shell``) build it only to run a task."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        return True
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
+
+
 def check_production_safety(app: Flask) -> None:
-    """Refuse to start a production app that is unsafe to serve.
+    """Refuse to serve a production app that is unsafe to serve.
 
     Tests (``TESTING``) and development (the ``flask`` command with ``--debug``) are exempt. Debug
     mode anywhere else, such as a ``FLASK_DEBUG`` left in a server's environment, would hand
-    tracebacks to clients; a missing or short ``SECRET_KEY`` would make signed cookies forgeable.
+    tracebacks to clients; a missing or short ``SECRET_KEY`` would make signed cookies forgeable,
+    which matters only to an app that serves: the ``flask`` command's tasks run without one.
     """
     if app.testing:
         return
+    develop = f"To develop, run: flask --app {app.name} run --debug"
     if app.debug:
         if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
             raise ConfigError(
-                "Debug mode is on outside the flask command (FLASK_DEBUG or DEBUG); never serve "
-                f"with it. To develop, run: flask --app {app.name} run --debug"
+                "Debug mode is on outside the flask command (FLASK_DEBUG or DEBUG, in the "
+                f"environment or .env); never serve with it. {develop}"
             )
         return
     secret_key = app.config["SECRET_KEY"] or ""
-    if len(secret_key) < SECRET_KEY_MIN_LENGTH:
+    if len(secret_key) < SECRET_KEY_MIN_LENGTH and serving():
         raise ConfigError(
             f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_LENGTH} random characters in "
-            "production; make one with: python -c 'import secrets; print(secrets.token_hex())'"
+            "production, in the environment or .env; make one with: "
+            f"python3 -c 'import secrets; print(secrets.token_hex())'. {develop}"
         )

@@ -13,14 +13,19 @@ form hosting platforms hand out) on psycopg 3. The engine is set up for producti
   own text, which repeats them (``DETAIL: Key (name)=(...) already exists``).
 
 The migrations live in ``migrations/`` at the project's root: ``flask --app <package> db upgrade``.
+Each revision ``db revision`` writes is fixed and formatted by ruff (Alembic's post-write hooks),
+so it passes the project's checks as written.
 """
 
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import sqlalchemy as sa
 from flask import Flask
 from flask_alembic import Alembic
+from flask_alembic.cli import cli as alembic_commands
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError, IntegrityError
@@ -41,6 +46,25 @@ UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONS
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Run by Alembic on each revision it writes, with the interpreter running the flask command (whose
+# environment has ruff when it has the dev group): fix what ruff can, such as an unused import,
+# then format. ruff finds the project's settings from the file, wherever the migrations live, and
+# keeps no cache in the directory the command runs in.
+POST_WRITE_HOOKS = {
+    "hooks": "ruff_check, ruff_format",
+    "ruff_check.type": "exec",
+    "ruff_check.executable": sys.executable,
+    "ruff_check.options": "-m ruff check --fix --no-cache REVISION_SCRIPT_FILENAME",
+    "ruff_format.type": "exec",
+    "ruff_format.executable": sys.executable,
+    "ruff_format.options": "-m ruff format --no-cache REVISION_SCRIPT_FILENAME",
+}
+# What Flask-Migrate users type, which Flask-Alembic does otherwise.
+FLASK_MIGRATE_HINT = (
+    'this project migrates with Flask-Alembic: db revision "what changed" compares the models '
+    "with the migrations by itself (no --autogenerate, no db migrate) and takes the message as "
+    "its argument (no -m)"
+)
 
 
 class Model(DeclarativeBase):
@@ -49,8 +73,29 @@ class Model(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class MigrationCommands(click.Group):
+    """Flask-Alembic's ``db`` commands, with a hint for Flask-Migrate's forms of them."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        options = {arg.partition("=")[0] for arg in args}
+        if args[:1] == ["migrate"] or (
+            args[:1] == ["revision"] and options & {"--autogenerate", "-m", "--message"}
+        ):
+            raise click.UsageError(FLASK_MIGRATE_HINT, ctx)
+        return super().resolve_command(ctx, args)
+
+
 db = SQLAlchemy()
-alembic = Alembic(metadatas=Model.metadata, run_mkdir=False)
+# Its commands are registered as `db` by init_app, below.
+alembic = Alembic(metadatas=Model.metadata, run_mkdir=False, command_name="")
+migration_commands = MigrationCommands(
+    "db",
+    commands=alembic_commands.commands,
+    callback=alembic_commands.callback,
+    help=alembic_commands.help,
+)
 
 
 def engine_url(value: str) -> sa.URL:
@@ -122,7 +167,9 @@ def init_app(app: Flask) -> None:
     options = engine_options(url, app.config["DATABASE_TIMEOUT"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     app.config.setdefault("ALEMBIC", {"script_location": str(MIGRATIONS)})
+    app.config["ALEMBIC"].setdefault("post_write_hooks", POST_WRITE_HOOKS)
     db.init_app(app)
     alembic.init_app(app)
+    app.cli.add_command(migration_commands)
     with app.app_context():
         sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors)

@@ -5,6 +5,10 @@ named after the package, so a module's ``logging.getLogger(__name__)`` reports t
 puts the console handler in place of Flask's default one. Each handler is installed under a fixed
 name, replacing the one an earlier app put there, so building the app twice (as the tests do)
 never writes a line twice, and each stamps its records with the id of their request.
+
+Each reporter says at start-up, at INFO, whether it is on and where its reports go, when the app is
+built to serve. The ``flask`` command's other commands (``db``, ``routes``, ``shell``) keep quiet
+about it, and write no log file into the directory they run in.
 """
 
 import logging
@@ -12,6 +16,7 @@ import logging
 from flask import Flask, has_request_context
 from flask.logging import default_handler
 
+from ..config import serving
 from ..request_id import request_id
 {%- set reporters = [
     "console",
@@ -44,9 +49,12 @@ def install(logger: logging.Logger, name: str, handler: logging.Handler | None) 
 def init_app(app: Flask) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.logger.removeHandler(default_handler)
+    to_serve = serving()
+    # The reporters' start-up lines come from their modules' loggers, under this one.
+    logging.getLogger(__name__).setLevel(logging.NOTSET if to_serve else logging.WARNING)
     install(app.logger, "console", console.create_handler(app))
 {%- if cookiecutter.use_file_logging %}
-    install(app.logger, "logfile", logfile.create_handler(app))
+    install(app.logger, "logfile", logfile.create_handler(app) if to_serve else None)
 {%- endif %}
 {%- if cookiecutter.use_email_logging %}
     install(app.logger, "email", email.create_handler(app))

@@ -25,6 +25,7 @@ from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
+logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
 # Where the standard library and installed packages live: code there is not the app's own.
 LIBRARIES = tuple(
@@ -273,10 +274,10 @@ def create_handler(app: Flask) -> logging.Handler | None:
     """The email handler, or None when email reports are off; an INFO line says which."""
     config = app.config
     if not config["MAIL_SERVER"] or not config["ADMINS"]:
-        app.logger.info("Email error reports are off: MAIL_SERVER or ADMINS is not set.")
+        logger.info("Email error reports are off: MAIL_SERVER or ADMINS is not set.")
         return None
     if app.debug or app.testing:
-        app.logger.info("Email error reports are off in debug and testing.")
+        logger.info("Email error reports are off in debug and testing.")
         return None
     credentials = None
     if config["MAIL_USERNAME"]:
@@ -294,7 +295,7 @@ def create_handler(app: Flask) -> logging.Handler | None:
     )
     handler = BackgroundHandler(mail)
     handler.setLevel(logging.ERROR)
-    app.logger.info(
+    logger.info(
         "Email error reports are on: to %d recipient(s) through %s:%d (%s).",
         len(config["ADMINS"]),
         config["MAIL_SERVER"],

@@ -10,6 +10,7 @@ from pathlib import Path
 from concurrent_log_handler import ConcurrentRotatingFileHandler
 from flask import Flask
 
+logger = logging.getLogger(__name__)
 FORMAT = (
     "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s [in %(pathname)s:%(lineno)d]"
 )
@@ -28,10 +29,10 @@ def create_handler(app: Flask) -> logging.Handler | None:
             encoding="utf-8",
         )
     except OSError as error:
-        app.logger.warning("Cannot write the log file %s (%s); logging to stderr only", path, error)
+        logger.warning("Cannot write the log file %s (%s); logging to stderr only", path, error)
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
-    app.logger.info(
+    logger.info(
         "Log file reports are on: %s, rotated at %d bytes, %d kept.",
         path,
         app.config["LOG_MAX_BYTES"],

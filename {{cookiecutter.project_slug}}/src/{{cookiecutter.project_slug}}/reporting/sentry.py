@@ -25,6 +25,7 @@ sentry-sdk's ``send_default_pii`` stays off. To send more, take keys out of ``DE
 step out of ``scrub``.
 """
 
+import logging
 import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import cast
@@ -41,6 +42,7 @@ from sqlalchemy.exc import StatementError
 
 from ..request_id import request_id
 
+logger = logging.getLogger(__name__)
 FILTERED = "[Filtered]"
 DENYLIST = [*DEFAULT_DENYLIST, "card", "card_number", "cvc", "cvv", "email", "query_string"]
 CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
@@ -134,7 +136,7 @@ def init_app(app: Flask) -> None:
         sentry_sdk.get_client().close()
     dsn = app.config["SENTRY_DSN"]
     if not dsn:
-        app.logger.info("Sentry reporting is off: SENTRY_DSN is not set.")
+        logger.info("Sentry reporting is off: SENTRY_DSN is not set.")
         return
     sentry_sdk.init(
         dsn=dsn,
@@ -146,7 +148,7 @@ def init_app(app: Flask) -> None:
         before_send_transaction=scrub,  # should tracing be turned on
     )
     # Where events go, but never the DSN's key.
-    app.logger.info(
+    logger.info(
         "Sentry reporting is on: to %s, environment %s.",
         urlsplit(dsn).hostname,
         app.config["SENTRY_ENVIRONMENT"],

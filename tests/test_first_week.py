@@ -1,0 +1,209 @@
+"""A team's first week on a fresh bake, as the project's README tells it: ``git init``, pre-commit's
+hooks, a new route with its test, a new model with its migration, each commit through the hooks.
+
+The project's ``.venv`` (made by ``uv sync``, or by ``python3 -m venv .venv`` and ``pip install -e
+. --group dev``: the README's two ways) is this suite's environment, which holds every package a
+project can have, so nothing is installed. The hooks' repositories on GitHub cannot be fetched
+here: pre-commit runs the project's local hooks only (``tests/test_deploy.py`` checks the others'
+configuration), from the project's own ``.pre-commit-config.yaml`` with the remote repositories
+left out. Nothing is activated: this suite's environment is off the ``PATH``, as in the README's uv
+flow, where the hooks run from ``git commit``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import combination
+
+TYPE_ERROR = 'def answer() -> int:\n    return "42"\n'
+
+
+@pytest.fixture
+def fresh_bake(bakery, tmp_path, answers):
+    """A copy of the project (nothing is written into the shared bake), with its ``.venv``."""
+    baked = bakery(answers)
+    project = shutil.copytree(baked, tmp_path / baked.name)
+    (project / ".venv").symlink_to(sys.prefix, target_is_directory=True)
+    return project
+
+
+@pytest.fixture
+def shell(tmp_path, request):
+    """``shell(project, *command)``: run a command in ``project`` as a developer's shell would,
+    with this suite's environment off the ``PATH``, git's identity set and no user configuration
+    read, and pre-commit's and mypy's caches under ``tmp_path``."""
+    cache = getattr(request.config, "cache", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    mypy_cache = cache.mkdir("mypy-hook") / worker if cache else tmp_path / "mypy-cache"
+    path = os.pathsep.join(
+        entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)
+    )
+    env = {
+        **os.environ,
+        "PATH": path,
+        "HOME": str(tmp_path / "home"),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "A Developer",
+        "GIT_AUTHOR_EMAIL": "developer@example.com",
+        "GIT_COMMITTER_NAME": "A Developer",
+        "GIT_COMMITTER_EMAIL": "developer@example.com",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+        "MYPY_CACHE_DIR": str(mypy_cache),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+        env.pop(name, None)
+
+    def run(project: Path, *command: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=project,
+            env={**env, **extra},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    return run
+
+
+def local_hooks(project: Path, destination: Path) -> tuple[Path, set[str]]:
+    """The project's pre-commit configuration with only its local repositories, written to
+    ``destination``, and the ids of their hooks."""
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    config["repos"] = [repo for repo in config["repos"] if repo["repo"] == "local"]
+    destination.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return destination, {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def passed(result: subprocess.CompletedProcess[str]) -> bool:
+    return result.returncode == 0
+
+
+def output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"{' '.join(map(str, result.args))}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_the_local_hooks_pass_on_a_fresh_bake_and_mypy_fails_a_type_error(fresh_bake, shell, tmp_path):
+    config, hook_ids = local_hooks(fresh_bake, tmp_path / "local-hooks.yaml")
+    assert hook_ids == {"mypy"}
+    pre_commit = (sys.executable, "-m", "pre_commit", "run", "--all-files", "--config", str(config))
+    for command in (("git", "init", "--quiet"), ("git", "add", "--all")):
+        assert passed(result := shell(fresh_bake, *command)), output(result)
+
+    result = shell(fresh_bake, *pre_commit)
+    assert passed(result), output(result)
+    assert all(f"\n{hook_id}." in f"\n{result.stdout}" for hook_id in hook_ids), result.stdout
+
+    (fresh_bake / "src" / fresh_bake.name / "answer.py").write_text(TYPE_ERROR, encoding="utf-8")
+    assert passed(result := shell(fresh_bake, "git", "add", "--all")), output(result)
+    result = shell(fresh_bake, *pre_commit)
+    assert result.returncode == 1, output(result)
+    assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
+
+
+LIST_ITEMS = """
+
+@bp.get("/items")
+def list_items() -> dict[str, list[dict[str, int | str]]]:
+    items = db.session.scalars(sa.select(Item).order_by(Item.id))
+    return {"items": [item.to_dict() for item in items]}
+"""
+TEST_LIST_ITEMS = """def test_items_are_listed_in_the_order_they_were_made(client):
+    for name in ("Teapot", "Kettle"):
+        assert client.post("/api/items", json={"name": name}).status_code == 201
+    response = client.get("/api/items")
+    assert response.status_code == 200
+    assert [item["name"] for item in response.json["items"]] == ["Teapot", "Kettle"]
+"""
+TAG_MODEL = """
+
+class Tag(Model):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
+"""
+TEST_TAG = """import sqlalchemy as sa
+
+from {slug}.database import db
+from {slug}.models import Tag
+
+
+def test_a_tag_is_stored(app):
+    with app.app_context():
+        db.session.add(Tag(label="kitchen"))
+        db.session.commit()
+        assert db.session.scalars(sa.select(Tag.label)).all() == ["kitchen"]
+"""
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_the_first_week_goes_as_the_readme_says(fresh_bake, shell, tmp_path):
+    project, slug = fresh_bake, fresh_bake.name
+    package = project / "src" / slug
+    config, _ = local_hooks(project, tmp_path / "local-hooks.yaml")
+    venv = project / ".venv" / "bin"
+    # The package from src, as the editable install `uv sync` makes would give it; no SECRET_KEY:
+    # the flask command's tasks need none.
+    flask = (str(venv / "flask"), "--app", slug)
+    pytest_ = (str(venv / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    ruff = (str(venv / "ruff"),)
+
+    def step(*command: str) -> subprocess.CompletedProcess[str]:
+        result = shell(project, *command, PYTHONPATH=str(project / "src"))
+        assert passed(result), output(result)
+        return result
+
+    # Day one: the README's "Run it" and "Test it", and a first commit through the hooks.
+    step("git", "init", "--quiet")
+    step(str(venv / "pre-commit"), "install", "--config", str(config))
+    shutil.copy(project / ".env.example", project / ".env")
+    step(*flask, "db", "upgrade")
+    step("git", "add", "--all")
+    step("git", "commit", "--quiet", "-m", "Generate the project")
+    generated = step("git", "rev-parse", "HEAD").stdout.strip()
+
+    # A new route, with its test.
+    append(package / "api" / "views.py", LIST_ITEMS)
+    views = (package / "api" / "views.py").read_text(encoding="utf-8")
+    (package / "api" / "views.py").write_text("import sqlalchemy as sa\n" + views, encoding="utf-8")
+    (project / "tests" / "test_list_items.py").write_text(TEST_LIST_ITEMS, encoding="utf-8")
+    step(*ruff, "check", "--fix", "--quiet", ".")  # sorts the import just added, as its hook would
+    step(*pytest_, "tests/test_list_items.py", "tests/test_app.py")
+    step("git", "add", "--all")
+    step("git", "commit", "--quiet", "-m", "List the items")
+
+    # A new model, with its migration and its test.
+    append(package / "models.py", TAG_MODEL)
+    (project / "tests" / "test_tag.py").write_text(TEST_TAG.format(slug=slug), encoding="utf-8")
+    step(*flask, "db", "revision", "add the tag table")
+    step(*flask, "db", "upgrade")
+    step(*flask, "db", "check")
+    [migration] = step("git", "status", "--porcelain", "--untracked-files=all", "migrations").stdout.split()[
+        1:
+    ]
+    assert "op.create_table(" in (project / migration).read_text(encoding="utf-8")
+
+    # CI's checks, then the commit through the hooks; no test the project came with was edited.
+    step(*ruff, "check", ".")
+    step(*ruff, "format", "--check", ".")
+    step(*pytest_)
+    step("git", "add", "--all")
+    step("git", "commit", "--quiet", "-m", "Add tags")
+    assert step("git", "status", "--porcelain").stdout == ""
+    changed = step("git", "diff", "--name-status", generated, "HEAD", "--", "tests").stdout
+    assert sorted(changed.split()) == sorted(["A", "tests/test_list_items.py", "A", "tests/test_tag.py"])
