@@ -15,6 +15,10 @@
   each sends for 30 identical errors;
 - 4 gunicorn workers rotating one small log file through 3000 failing requests: lines lost by the
   generated project's handler and by ``RotatingFileHandler`` in its place;
+- problem+json 404s per second from the default project served by its own ``gunicorn.conf.py``
+  (4 gevent workers, 16 kept-alive connections), next to a bare Flask app served by the same file:
+  the same workers and access log, so the ratio is what the project's code costs (median of 5
+  rounds of ``--requests``, the two servers taking turns);
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (median of 5
@@ -34,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import fail_concurrently, logged_request_ids, serve_with_failing_route
+from conftest import fail_concurrently, gunicorn, logged_request_ids, serve_with_failing_route
 from traffic import (
     healthz_seconds,
     mixed_paths,
@@ -336,6 +340,50 @@ def served(requests: int, workers: int = 4) -> None:
             slow_client_healthz({"sync": sync[0], "gevent": gevent[0]})
 
 
+BARE_APP = """\
+from flask import Flask
+
+app = Flask("bare")
+app.add_url_rule("/", "index", lambda: "home")
+"""
+
+
+def served_not_found(requests: int, workers: int = 4) -> None:
+    """problem+json 404s per second from the default project served by its own gunicorn.conf.py,
+    next to a bare Flask app served by the same file (the same gevent workers, worker count and
+    access log), the two taking turns for 5 rounds."""
+    with tempfile.TemporaryDirectory() as output:
+        project = bake(output, "default")
+        Path(output, "bare.py").write_text(BARE_APP, encoding="utf-8")
+        path = Path(output)
+        with (
+            # The project stays importable: gunicorn.conf.py checks its configuration first.
+            gunicorn(
+                project, workers=workers, app="bare:app", PYTHONPATH=f"{project / 'src'}:{path}"
+            ) as bare,
+            gunicorn(project, workers=workers, LOG_FILE=str(path / "app.log")) as generated,
+        ):
+            ports = {"bare Flask": bare, "generated": generated}
+            paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
+            rates: dict[str, list[float]] = {name: [] for name in ports}
+            for port in ports.values():  # warm up: each worker's first requests fill caches
+                send_all(port, paths[:400])
+            for _ in range(5):
+                for name, port in ports.items():
+                    start = time.perf_counter()
+                    result = send_all(port, paths)
+                    elapsed = time.perf_counter() - start
+                    assert result["statuses"] == {404: requests}, result["failures"][:3]
+                    rates[name].append(requests / elapsed)
+    baseline, ours = (statistics.median(rates[name]) for name in ports)
+    label = f"served 404s per second, {workers} gevent workers"
+    print(f"{label:<52}{'bare Flask':>12}{'generated':>10}{'ratio':>8}")
+    row = f"  problem+json, median of 5 rounds of {requests}"
+    print(f"{row:<52}{baseline:>12.0f}{ours:>10.0f}{ours / baseline:>7.2f}x")
+    spread = {name: f"{min(values):.0f}-{max(values):.0f}" for name, values in rates.items()}
+    print(f"{'  range over the rounds':<52}{spread['bare Flask']:>12}{spread['generated']:>10}")
+
+
 def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
     """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
     paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
@@ -416,6 +464,7 @@ SECTIONS = {
     "database": lambda options: database_request(options.requests),
     "email": lambda options: email_reports(requests=300),
     "rotation": lambda options: rotation(requests=3000, workers=4),
+    "served-404": lambda options: served_not_found(options.requests),
     "served": lambda options: served(options.requests),
 }
 
