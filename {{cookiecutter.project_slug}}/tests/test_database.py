@@ -15,9 +15,13 @@ import sqlalchemy as sa
 
 from {{ cookiecutter.project_slug }}.config import ConfigError
 from {{ cookiecutter.project_slug }}.database import alembic, db
+from {{ cookiecutter.project_slug }}.errors.database import in_transaction
 from {{ cookiecutter.project_slug }}.models import Item
 
 INSERTED = "inserted-secret-value"  # in the failing INSERT of conftest.py's store_untrimmed
+# What a probe or a script sends: the readiness problem, rather than a page for a person.
+ASK_FOR_JSON = {"Accept": "application/json"}
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql"))
 
 
 def store(name):
@@ -168,10 +172,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
     assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql")),
-    reason="PostgreSQL only: it can end a connection from another one",
-)
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: it can end another connection")
 def test_a_connection_dropped_mid_request_is_a_503_and_the_next_request_reconnects(app, caplog):
     def dropped():
         # The server ends this request's connection between two statements.
@@ -204,6 +205,124 @@ def test_an_exhausted_pool_is_a_503(make_app, caplog):
     assert isinstance(record.exc_info[1].__cause__, sa.exc.TimeoutError)
 
 
+def run_sql(statement):
+    """A view with a bug: SQL the database refuses whatever the data."""
+
+    def view():
+        db.session.execute(sa.text(statement))
+        return "ran"
+
+    return view
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["SELEC 1", "SELECT no_such_column FROM item", "SELECT id FROM no_such_table"],
+    ids=["syntax", "unknown column", "unknown table"],
+)
+def test_sql_the_database_refuses_is_a_bug_reported_as_a_500(app, caplog, statement):
+    app.add_url_rule("/buggy", "buggy", run_sql(statement))
+    response = app.test_client().get("/buggy")
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1], sa.exc.DBAPIError)
+
+
+def test_a_database_that_was_not_migrated_is_a_500_and_not_ready(app, caplog):
+    client = app.test_client()
+    with app.app_context():
+        alembic.downgrade("base")
+        try:
+            response = client.post("/api/items", json={"name": "Teapot"})
+            readiness = client.get("/readyz", headers=ASK_FOR_JSON)
+        finally:
+            alembic.upgrade()
+    assert response.status_code == 500
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1], sa.exc.DBAPIError)
+    assert_not_ready(readiness, "not migrated")
+
+
+@contextlib.contextmanager
+def item_table_locked(app):
+    """Another connection holds a lock on the item table (on SQLite, on the whole file)."""
+    with app.app_context(), db.engine.connect() as holder:
+        if holder.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN EXCLUSIVE")
+        else:
+            holder.exec_driver_sql("LOCK TABLE item IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+
+
+def test_a_lock_held_beyond_the_database_timeout_is_a_503(make_app, caplog):
+    app = make_app(DATABASE_TIMEOUT=1)
+    with item_table_locked(app):
+        response = app.test_client().post("/api/items", json={"name": "Teapot"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
+
+
+def test_an_sqlite_file_that_cannot_be_opened_is_a_503(make_app, tmp_path):
+    missing = tmp_path / "no such directory" / "app.db"
+    client = make_app(DATABASE_URL=f"sqlite:///{missing}").test_client()
+    response = client.post("/api/items", json={"name": "Teapot"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+
+
+def rename_items(attempts, conflicting):
+    """A view renaming every item in a REPEATABLE READ transaction, while another connection
+    renames them too on each of the first ``conflicting`` attempts."""
+
+    def rename():
+        attempts.append(len(attempts) + 1)
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        items = db.session.scalars(sa.select(Item)).all()
+        if len(attempts) <= conflicting:
+            with db.engine.begin() as other:
+                other.execute(sa.update(Item).values(name=Item.name + " (elsewhere)"))
+        for item in items:
+            item.name = f"{item.name} (here)"
+        db.session.flush()
+
+    def view():
+        in_transaction(rename)
+        return "renamed"
+
+    return view
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: SQLite runs one writer at a time")
+def test_a_serialization_failure_is_run_again_once(app):
+    attempts = []
+    app.add_url_rule("/rename", "rename", rename_items(attempts, conflicting=1), methods=["POST"])
+    client = app.test_client()
+    location = client.post("/api/items", json={"name": "Teapot"}).headers["Location"]
+    assert client.post("/rename").status_code == 200
+    assert attempts == [1, 2]
+    assert client.get(location).json["name"] == "Teapot (elsewhere) (here)"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: SQLite runs one writer at a time")
+def test_a_second_serialization_failure_is_a_503(app, caplog):
+    attempts = []
+    app.add_url_rule("/rename", "rename", rename_items(attempts, conflicting=2), methods=["POST"])
+    client = app.test_client()
+    client.post("/api/items", json={"name": "Teapot"})
+    response = client.post("/rename")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert attempts == [1, 2]
+    [record] = error_records(caplog)
+    assert record.exc_info[1].__cause__.orig.sqlstate == "40001"
+
+
 def test_ready_when_the_schema_is_at_the_head(client, caplog):
     caplog.clear()
     response = client.get("/readyz")
@@ -212,28 +331,39 @@ def test_ready_when_the_schema_is_at_the_head(client, caplog):
     assert not caplog.records
 
 
+def assert_not_ready(response, reason):
+    """A 503 answered like every other error, whose body says why (where it is JSON)."""
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+{%- if cookiecutter.error_format == "html" %}
+    assert response.content_type == "text/html; charset=utf-8"
+{%- else %}
+    assert response.content_type == "application/problem+json"
+    assert response.json["status"] == 503
+    assert response.json["reason"] == reason
+{%- endif %}
+
+
 def test_not_ready_while_migrations_are_pending(app, caplog):
     with app.app_context():
         alembic.downgrade("base")
         try:
             caplog.clear()
-            response = app.test_client().get("/readyz")
+            response = app.test_client().get("/readyz", headers=ASK_FOR_JSON)
             records = list(caplog.records)
         finally:
             alembic.upgrade()
-    assert response.status_code == 503
-    assert response.content_type == "application/problem+json"
-    assert "migration" in response.json["detail"]
+    assert_not_ready(response, "not migrated")
     assert not records
 
 
 def test_not_ready_while_the_database_is_unreachable(make_app, caplog):
     client = make_app(DATABASE_URL=unreachable_url()).test_client()
     caplog.clear()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"
-    assert response.json["detail"] == "The database is unreachable."
+    response = client.get("/readyz", headers=ASK_FOR_JSON)
+    assert_not_ready(response, "database unreachable")
     assert not caplog.records
 
 
@@ -247,9 +377,8 @@ def test_migrations_go_down_to_an_empty_database_and_up_to_the_models(app):
 
 def test_an_in_memory_database_is_a_valid_url(make_app):
     # One shared connection, so no pool timeout; it answers, and has no schema yet.
-    response = make_app(DATABASE_URL="sqlite://").test_client().get("/readyz")
-    assert response.status_code == 503
-    assert "migration" in response.json["detail"]
+    response = make_app(DATABASE_URL="sqlite://").test_client().get("/readyz", headers=ASK_FOR_JSON)
+    assert_not_ready(response, "not migrated")
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ form hosting platforms hand out) on psycopg 3. The engine is set up for producti
 
 - ``pool_pre_ping`` replaces a connection the server dropped (a restart, an idle timeout), so the
   service heals by itself when the database comes back;
-- ``DATABASE_TIMEOUT`` bounds the wait for a connection, and for a free one in the pool, so that a
-  database that is down is a prompt 503 rather than a hung worker;
+- ``DATABASE_TIMEOUT`` bounds the wait for a connection, for a free one in the pool, and for a
+  lock another transaction holds, so that a database that is down or stuck is a prompt 503 rather
+  than a hung worker;
 - no value a client sent reaches an error report: ``hide_parameters`` leaves the statement's
   parameters out of SQLAlchemy's messages, and ``keep_values_out_of_errors`` drops PostgreSQL's
   own text, which repeats them (``DETAIL: Key (name)=(...) already exists``).
@@ -23,7 +24,7 @@ from flask import Flask
 from flask_alembic import Alembic
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase
 
 from .config import ConfigError
@@ -36,8 +37,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# The error codes of a unique (or primary key) violation: PostgreSQL's SQLSTATE, SQLite's name.
-UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -71,24 +70,16 @@ def engine_url(value: str) -> sa.URL:
 
 def engine_options(url: sa.URL, timeout: int) -> dict[str, Any]:
     options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-    # How long to wait for the database: psycopg's connect timeout, SQLite's wait for a lock.
+    # How long to wait for the database: to connect, and for a lock another transaction holds.
     if url.get_backend_name() == "postgresql":
-        options["connect_args"] = {"connect_timeout": timeout}
+        lock_timeout = f"-c lock_timeout={timeout * 1000}"
+        options["connect_args"] = {"connect_timeout": timeout, "options": lock_timeout}
     else:
         options["connect_args"] = {"timeout": timeout}
     # An in-memory SQLite database is a single shared connection: there is no pool to wait for.
     if url.database not in {None, "", ":memory:"}:
         options["pool_timeout"] = timeout
     return options
-
-
-def error_code(error: IntegrityError) -> str | None:
-    """The database's own code for ``error``: a SQLSTATE (PostgreSQL) or an error name (SQLite)."""
-    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None)
-
-
-def is_unique_violation(error: IntegrityError) -> bool:
-    return error_code(error) in UNIQUE_VIOLATIONS
 
 
 def keep_values_out_of_errors(context: ExceptionContext) -> None:

@@ -121,6 +121,12 @@ def with_safe_headers(response: Response) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     report_server_error(error)
+    return http_error_response(error)
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """The response to ``error``, without reporting it: the handler reports first, and a probe
+    (``/readyz``) reports nothing."""
 {%- if cookiecutter.use_database %}
     # Whatever failed may have left the session's transaction broken: roll it back before the
     # response is built, so that an error page (or a context processor) can read the database.
