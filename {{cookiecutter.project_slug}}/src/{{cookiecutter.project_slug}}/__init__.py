@@ -1,6 +1,7 @@
 """The application factory, ``create_app()``, which ``flask --app`` finds and calls."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -22,7 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     log, and error handling is registered on the app itself, where routing errors (404, 405) reach
     it too.
     """
-    app = Flask(__name__)
+    # Flask's instance folder, for local data (an SQLite file, say), is ./instance in the working
+    # directory however the package is installed: Flask's own default moves into the virtual
+    # environment for a package installed from a wheel.
+    app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     configure(app, config)
     reporting.init_app(app)
     request_id.init_app(app)

@@ -13,7 +13,8 @@ form hosting platforms hand out) on psycopg 3. The engine is set up for producti
   parameters out of SQLAlchemy's messages, and ``keep_values_out_of_errors`` drops PostgreSQL's
   own text, which repeats them (``DETAIL: Key (name)=(...) already exists``).
 
-The migrations live in ``migrations/`` at the project's root: ``flask --app <package> db upgrade``.
+The migrations are part of the package (``migrations/`` beside this module), so that ``flask --app
+<package> db upgrade`` finds them however the package was installed, from any directory.
 """
 
 from pathlib import Path
@@ -39,7 +40,7 @@ NAMING_CONVENTION = {
 }
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 
 class Model(DeclarativeBase):

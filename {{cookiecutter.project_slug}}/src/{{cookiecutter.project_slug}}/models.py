@@ -1,7 +1,7 @@
 """The service's data.
 
 A change here needs a migration: ``flask --app <package> db revision "what changed"``, then read
-and adjust what it wrote in ``migrations/versions/``.
+and adjust what it wrote in ``migrations/``.
 """
 
 import sqlalchemy as sa
