@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -383,8 +384,19 @@ def test_an_in_memory_database_is_a_valid_url(make_app):
 
 @pytest.mark.parametrize(
     ("url", "message"),
-    [("not a url", "must be a database URL"), ("mysql://db/app", "SQLite or PostgreSQL")],
+    [
+        ("not a url", "must be a database URL"),
+        ("mysql://db/app", "SQLite or PostgreSQL"),
+        ("postgresql+psycopg2://db/app", "driver psycopg2, which this app does not use"),
+        ("postgresql+asyncpg://db/app", "driver asyncpg, which this app does not use"),
+    ],
 )
 def test_a_bad_database_url_is_a_clear_config_error(make_app, url, message):
     with pytest.raises(ConfigError, match=message):
         make_app(DATABASE_URL=url)
+
+
+def test_a_postgresql_url_without_its_driver_names_the_extra_to_install(make_app, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    with pytest.raises(ConfigError, match=r"install the postgresql extra"):
+        make_app(DATABASE_URL="postgresql://app@db/app")

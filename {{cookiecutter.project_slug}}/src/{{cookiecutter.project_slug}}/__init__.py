@@ -54,6 +54,10 @@ def configure(app: Flask, config: Mapping[str, Any] | None = None) -> None:
         app.config.from_mapping(config)
     app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
     check_production_safety(app)
+{%- if cookiecutter.use_database %}
+    # A database URL the app cannot use (or whose driver is missing) stops it before it logs.
+    database.engine_url(app.config["DATABASE_URL"])
+{%- endif %}
 
 
 def check_config() -> None:
@@ -65,6 +69,3 @@ def check_config() -> None:
     """
     app = Flask(__name__)
     configure(app)
-{%- if cookiecutter.use_database %}
-    database.engine_url(app.config["DATABASE_URL"])
-{%- endif %}

@@ -38,6 +38,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# The drivers the app is tested with: the standard library's sqlite3, and psycopg 3.
+DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
@@ -54,7 +56,11 @@ alembic = Alembic(metadatas=Model.metadata, run_mkdir=False)
 
 
 def engine_url(value: str) -> sa.URL:
-    """``DATABASE_URL`` as SQLAlchemy's URL; ``postgres://`` and ``postgresql://`` use psycopg 3."""
+    """``DATABASE_URL`` as SQLAlchemy's URL; ``postgres://`` and ``postgresql://`` use psycopg 3.
+
+    The URL's driver is imported here, so that a missing one stops the ``flask`` command, and
+    gunicorn before any worker boots, with one line saying what to install.
+    """
     try:
         url = sa.make_url(value)
     except ArgumentError:
@@ -66,6 +72,19 @@ def engine_url(value: str) -> sa.URL:
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must be an SQLite or PostgreSQL URL, not {url.drivername}")
+    if url.drivername not in DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL names the driver {url.get_driver_name()}, which this app does not use: "
+            f"write {url.get_backend_name()}://... without +{url.get_driver_name()}"
+        )
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError:
+        raise ConfigError(
+            f"DATABASE_URL is a PostgreSQL URL but its driver, {url.get_driver_name()}, is not "
+            "installed: install the postgresql extra (uv sync --extra postgresql, or pip install "
+            "'.[postgresql]')"
+        ) from None
     return url
 
 
