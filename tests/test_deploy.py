@@ -24,6 +24,7 @@ from conftest import (
     database_matrix,
     get,
     gunicorn,
+    gunicorn_process,
     matrix,
     require,
     run,
@@ -411,3 +412,36 @@ def test_a_database_url_the_app_cannot_use_is_one_clear_line_under_flask_and_gun
     assert lines[2].endswith(f"[ERROR] Reason: {advice}")
     assert not any("Booting worker" in line for line in lines)
     assert not (tmp_path / "app.log").exists()
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_json_logs_are_one_object_per_line_and_leave_out_the_probes(bakery, tmp_path, answers):
+    project = bakery(answers)
+    home = tmp_path / "home"
+    home.mkdir()
+    # No runtime directory: gunicorn's control socket, were it on, would go under HOME.
+    env = {
+        "LOG_FORMAT": "json",
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": "",
+    }
+    with gunicorn_process(project, workers=1, **env) as (port, server, output):
+        for probe in ("/healthz", "/readyz"):
+            get(port, probe)
+        answered = [
+            get(port, path, method=method)
+            for method, path in [("GET", "/api/no/such/item"), ("POST", "/api/items")]
+        ]
+        server.terminate()
+        server.wait(timeout=30)
+        output.seek(0)
+        lines = output.read().splitlines()
+    records = [json.loads(line) for line in lines]  # every line, gunicorn's own included
+    access = [record for record in records if record["logger"] == "gunicorn.access"]
+    assert [record["message"] for record in access] == ["GET /api/no/such/item 404", "POST /api/items 415"]
+    assert [record["request_id"] for record in access] == [
+        headers["X-Request-ID"] for _, headers, _ in answered
+    ]
+    assert not any(probe in line for line in lines for probe in ("/healthz", "/readyz"))
+    assert not any(home.iterdir())

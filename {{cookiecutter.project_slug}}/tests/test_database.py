@@ -13,9 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import ServiceUnavailable
 
 from {{ cookiecutter.project_slug }}.config import ConfigError
 from {{ cookiecutter.project_slug }}.database import alembic, db
+from {{ cookiecutter.project_slug }}.errors import database as database_errors
 from {{ cookiecutter.project_slug }}.errors.database import in_transaction
 from {{ cookiecutter.project_slug }}.models import Item
 
@@ -322,6 +324,62 @@ def test_a_second_serialization_failure_is_a_503(app, caplog):
     assert attempts == [1, 2]
     [record] = error_records(caplog)
     assert record.exc_info[1].__cause__.orig.sqlstate == "40001"
+
+
+def ping():
+    """A view that uses the database, and nothing else."""
+    db.session.execute(sa.select(1))
+    return "pong"
+
+
+def app_on_a_missing_directory(make_app, tmp_path, **config):
+    """An app whose SQLite file cannot be opened (a 503) until its directory is made."""
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'app.db'}", **config)
+    app.add_url_rule("/ping", "ping", ping)
+    return app
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_outage_logs_its_traceback_once_then_one_line_per_request(
+    make_app, tmp_path, caplog, capsys, log_format
+):
+    client = app_on_a_missing_directory(make_app, tmp_path, LOG_FORMAT=log_format).test_client()
+    capsys.readouterr()
+    assert client.get("/ping").status_code == 503
+    assert "Traceback" in "".join(capsys.readouterr())
+    response = client.get("/ping")
+    assert response.status_code == 503
+    [line] = "".join(capsys.readouterr()).splitlines()
+    assert "503 Service Unavailable on /ping [GET]" in line
+    assert "SQLITE_CANTOPEN" in line
+    assert response.headers["X-Request-ID"] in line
+    # Each failure is still an error with its exception, for Sentry and the email reports.
+    records = error_records(caplog)
+    assert len(records) == 2
+    assert all(isinstance(record.exc_info[1], ServiceUnavailable) for record in records)
+
+
+def test_the_end_of_an_outage_is_logged_with_its_count(make_app, tmp_path, caplog):
+    client = app_on_a_missing_directory(make_app, tmp_path).test_client()
+    for _ in range(3):
+        assert client.get("/ping").status_code == 503
+    (tmp_path / "data").mkdir()
+    assert client.get("/ping").status_code == 200
+    [ended] = [record for record in caplog.records if "available again" in record.getMessage()]
+    assert ended.levelno == logging.WARNING
+    assert "3 requests were answered 503" in ended.getMessage()
+    assert client.get("/ping").status_code == 200
+    assert sum("available again" in record.getMessage() for record in caplog.records) == 1
+
+
+def test_an_outage_that_goes_on_is_summarised(make_app, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(database_errors, "SUMMARY_INTERVAL", 0)  # a summary with every failure
+    client = app_on_a_missing_directory(make_app, tmp_path).test_client()
+    client.get("/ping")
+    client.get("/ping")
+    [summary] = [record for record in caplog.records if "unavailable for" in record.getMessage()]
+    assert summary.levelno == logging.WARNING
+    assert summary.getMessage().endswith(": 2 requests answered 503")
 
 
 def test_ready_when_the_schema_is_at_the_head(client, caplog):

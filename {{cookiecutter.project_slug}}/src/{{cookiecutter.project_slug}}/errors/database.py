@@ -17,13 +17,18 @@ characters) and SQLite result code (an extended code, or its primary one) that i
   reported like any other.
 
 The answers go through the app's ``HTTPException`` handler, which rolls the session back first.
+
+An outage is logged for an operator to read (``Outage``): its first failure with the traceback,
+each later one as a line, and a summary at most once a minute until the database is back.
 """
 
 import enum
+import threading
 from collections.abc import Callable
+from time import monotonic
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import (
     DBAPIError,
@@ -34,10 +39,13 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import Conflict, ServiceUnavailable
 
+from .. import errors
 from ..database import db
 
 # Seconds a client is asked to wait before it tries again.
 RETRY_AFTER = 5
+# Seconds between two summaries of an outage that goes on.
+SUMMARY_INTERVAL = 60
 
 
 class Meaning(enum.Enum):
@@ -127,6 +135,70 @@ def in_transaction(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
     return result
 
 
+class Outage:
+    """The database's unavailability as one app has met it, logged for an operator to read.
+
+    The first failure is logged with its traceback, each later one as its one line (path, method,
+    request id, the database's error code), a summary at most every ``SUMMARY_INTERVAL`` seconds,
+    and the end, when a request next uses the database without failing. Every failure is still an
+    ERROR record with its exception: Sentry groups them as one issue, and the email flood control
+    sends one report and counts the rest.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started: float | None = None
+        self.failures = 0
+        self.summarised = 0.0
+
+    def failed(self, error: SQLAlchemyError, unavailable: ServiceUnavailable) -> None:
+        now = monotonic()
+        with self.lock:
+            first = self.started is None
+            if self.started is None:
+                self.started = self.summarised = now
+                self.failures = 0
+            self.failures += 1
+            due = not first and now - self.summarised >= SUMMARY_INTERVAL
+            if due:
+                self.summarised = now
+            started, failures = self.started, self.failures
+        code = error_code(error) or type(getattr(error, "orig", None) or error).__name__
+        current_app.logger.error(
+            "503 Service Unavailable on %s [%s]: the database is unavailable (%s)",
+            request.path,
+            request.method,
+            code,
+            exc_info=unavailable,
+            extra={"repeat": not first},
+        )
+        if due:
+            current_app.logger.warning(
+                "The database has been unavailable for %.0f s: %d requests answered 503",
+                now - started,
+                failures,
+            )
+
+    def recovered(self) -> None:
+        with self.lock:
+            if self.started is None:
+                return
+            started, failures = self.started, self.failures
+            self.started = None
+        current_app.logger.warning(
+            "The database is available again after %.0f s: %d requests were answered 503",
+            monotonic() - started,
+            failures,
+        )
+
+
+def note_recovery(exception: BaseException | None) -> None:
+    """At the end of a request that used the database and did not find it unavailable: the end
+    of an outage, if there was one."""
+    if db.session.registry.has() and not g.get("database_unavailable", False):
+        current_app.extensions["database_outage"].recovered()
+
+
 def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     match meaning(error):
         case Meaning.CONFLICT:
@@ -137,13 +209,17 @@ def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
             return current_app.handle_http_exception(conflict)
         case Meaning.UNAVAILABLE | Meaning.RETRY:
             unavailable = ServiceUnavailable(retry_after=RETRY_AFTER)
-            # Logged at ERROR as a 503 raised on purpose, with the database's error as its cause.
+            # Logged at ERROR as a 503, with the database's error as its cause.
             unavailable.__cause__ = error
-            return current_app.handle_http_exception(unavailable)
+            g.database_unavailable = True
+            current_app.extensions["database_outage"].failed(error, unavailable)
+            return errors.http_error_response(unavailable)
         case _:
             # A bug: Flask logs it, sends got_request_exception and answers 500, as for no handler.
             raise error
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["database_outage"] = Outage()
     app.register_error_handler(SQLAlchemyError, handle_database_error)
+    app.teardown_request(note_recovery)
