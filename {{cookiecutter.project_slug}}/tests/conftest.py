@@ -66,7 +66,7 @@ def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
     made again; one the tests did not make stops them before they start, untouched.
     """
     name = f"test_{server.database or 'postgres'}"
-    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     quoted = engine.dialect.identifier_preparer.quote(name)
     find = sa.text(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"
