@@ -163,7 +163,9 @@ class Outage:
             if due:
                 self.summarised = now
             started, failures = self.started, self.failures
-        code = error_code(error) or type(getattr(error, "orig", None) or error).__name__
+        # The database's code; else what the driver (or SQLAlchemy's pool) raised.
+        cause = getattr(error, "orig", None) or error
+        code = error_code(error) or f"{type(cause).__module__}.{type(cause).__name__}"
         current_app.logger.error(
             "503 Service Unavailable on %s [%s]: the database is unavailable (%s)",
             request.path,
