@@ -398,6 +398,7 @@ def assert_not_ready(response, reason):
     assert response.headers["Cache-Control"] == "no-store"
 {%- if cookiecutter.error_format == "html" %}
     assert response.content_type == "text/html; charset=utf-8"
+    assert f"Reason: {reason}" in response.text
 {%- else %}
     assert response.content_type == "application/problem+json"
     assert response.json["status"] == 503
