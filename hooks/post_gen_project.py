@@ -53,7 +53,7 @@ UNUSED = {
         f"{PACKAGE}/models.py",
         f"{PACKAGE}/readiness.py",
         "compose.yaml",
-        "migrations",
+        f"{PACKAGE}/migrations",
         "tests/test_database.py",
     ],
 }

@@ -25,6 +25,7 @@ from conftest import (
     database_matrix,
     get,
     gunicorn,
+    gunicorn_process,
     matrix,
     require,
     run,
@@ -372,3 +373,101 @@ def test_a_missing_secret_key_is_one_clear_line_under_flask_and_gunicorn(bakery,
     assert lines[2].endswith(f"[ERROR] Reason: {advice}")
     assert not any("Booting worker" in line or "Listening at" in line for line in lines)
     assert not (tmp_path / "app.log").exists()
+
+
+@matrix
+def test_every_production_install_has_what_database_url_needs(bakery, answers):
+    """The README's production commands and the Dockerfile install the PostgreSQL driver (the
+    ``postgresql`` extra) wherever the project has a database."""
+    project = bakery(answers)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    production = readme.partition("\n## Serve it in production\n")[2].split("\n## ", 1)[0]
+    installs = re.findall(r"^(?:uv sync|pip install) [^\n]*", production, re.MULTILINE)
+    installs += re.findall(r"uv sync [^\n]*", (project / "Dockerfile").read_text(encoding="utf-8"))
+    assert len(installs) == 4, installs
+    for install in installs:
+        assert ("postgresql" in install) == answers["use_database"], install
+
+
+# A stand-in for psycopg that fails to import, as a missing psycopg does.
+NO_PSYCOPG = 'raise ModuleNotFoundError("No module named \'psycopg\'", name="psycopg")\n'
+
+
+@pytest.mark.parametrize(
+    ("url", "advice"),
+    [
+        (
+            "postgresql://app@127.0.0.1/app",
+            "DATABASE_URL is a PostgreSQL URL but its driver, psycopg, is not installed: install the "
+            "postgresql extra (uv sync --extra postgresql, or pip install '.[postgresql]')",
+        ),
+        (
+            "postgresql+psycopg2://app@127.0.0.1/app",
+            "DATABASE_URL names the driver psycopg2, which this app does not use: write "
+            "postgresql://... without +psycopg2",
+        ),
+    ],
+    ids=["no psycopg", "psycopg2"],
+)
+@pytest.mark.parametrize("answers", [combination()])
+def test_a_database_url_the_app_cannot_use_is_one_clear_line_under_flask_and_gunicorn(
+    bakery, tmp_path, answers, url, advice
+):
+    project = bakery(answers)
+    (tmp_path / "psycopg.py").write_text(NO_PSYCOPG, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(project / "src")]),
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": url,
+    }
+    env.pop("FLASK_DEBUG", None)
+
+    # The release step stops before it connects, or logs anything.
+    upgrade = run(sys.executable, "-m", "flask", "--app", project.name, "db", "upgrade", cwd=project, env=env)
+    assert upgrade.returncode == 1
+    assert (upgrade.stdout + upgrade.stderr).splitlines() == [f"Error: {advice}"]
+
+    # gunicorn stops in its master, before any worker boots.
+    served = run(sys.executable, "-m", "gunicorn", cwd=project, env=env, timeout=60)
+    lines = (served.stdout + served.stderr).splitlines()
+    assert served.returncode == 4, lines  # gunicorn's APP_LOAD_ERROR
+    assert len(lines) == 3, lines
+    assert lines[2].endswith(f"[ERROR] Reason: {advice}")
+    assert not any("Booting worker" in line for line in lines)
+    assert not (tmp_path / "app.log").exists()
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_json_logs_are_one_object_per_line_and_leave_out_the_probes(bakery, tmp_path, answers):
+    project = bakery(answers)
+    home = tmp_path / "home"
+    home.mkdir()
+    # No runtime directory: gunicorn's control socket, were it on, would go under HOME.
+    env = {
+        "LOG_FORMAT": "json",
+        "LOG_FILE": str(tmp_path / "app.log"),
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": "",
+    }
+    with gunicorn_process(project, workers=1, **env) as (port, server, output):
+        for probe in ("/healthz", "/readyz"):
+            get(port, probe)
+        answered = [
+            get(port, path, method=method)
+            for method, path in [("GET", "/api/no/such/item"), ("POST", "/api/items")]
+        ]
+        server.terminate()
+        server.wait(timeout=30)
+        output.seek(0)
+        lines = output.read().splitlines()
+    records = [json.loads(line) for line in lines]  # every line, gunicorn's own included
+    access = [record for record in records if record["logger"] == "gunicorn.access"]
+    assert [record["message"] for record in access] == ["GET /api/no/such/item 404", "POST /api/items 415"]
+    assert [record["request_id"] for record in access] == [
+        headers["X-Request-ID"] for _, headers, _ in answered
+    ]
+    assert not any(probe in line for line in lines for probe in ("/healthz", "/readyz"))
+    assert not any(home.iterdir())

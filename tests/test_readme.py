@@ -120,4 +120,4 @@ def test_both_readmes_commands_run_as_written(tmp_path):
     # uv.lock to commit; `cp .env.example .env` and `db upgrade` made the development database.
     assert (project / "uv.lock").is_file()
     assert (project / ".env").is_file()
-    assert (project / "src" / "instance" / "order_desk.db").is_file()
+    assert (project / "instance" / "order_desk.db").is_file()

@@ -58,9 +58,9 @@ def test_gunicorn_on_postgresql_survives_a_race_and_an_outage(bakery, answers, p
                 status, headers, problem = post_item(port, f"during the outage {number}")
                 assert (status, problem["status"]) == (503, 503)
                 assert headers["Retry-After"] == "5"
-            status, _, problem = get(port, "/readyz")
+            status, _, problem = get(port, "/readyz", {"Accept": "application/json"})
             assert status == 503
-            assert json.loads(problem)["detail"] == "The database is unreachable."
+            assert json.loads(problem)["reason"] == "database unreachable"
         finally:
             postgresql.start()
 

@@ -5,15 +5,19 @@ Every value can still be overridden on the command line (``gunicorn --workers 8`
 command, from a ``.env`` file, which never overrides a variable the environment already has.
 """
 
-{% if cookiecutter.use_email_logging -%}
+import json
 import logging
-{% endif -%}
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
+from gunicorn import glogging
 from gunicorn.arbiter import Arbiter
+from gunicorn.config import Config
 {%- if cookiecutter.use_email_logging %}
 from gunicorn.workers.base import Worker
 {%- endif %}
@@ -48,9 +52,55 @@ timeout = 30
 graceful_timeout = 25
 keepalive = 5
 
-# Access log and error log to stdout and stderr, where a container's logs are collected.
+# Access log and error log to stdout and stderr, where a container's logs are collected. With
+# LOG_FORMAT=json each line is a JSON object shaped like the app's, and an access line carries the
+# id of its request (the X-Request-ID the app answered with). The probes' requests are not in the
+# access log: take a path out of QUIET_PATHS to log its requests.
 accesslog = "-"
 errorlog = "-"
+QUIET_PATHS = frozenset({"/healthz"{% if cookiecutter.use_database %}, "/readyz"{% endif %}})
+
+# No control socket (gunicorn 25.1 and newer open one for `gunicornc`, under $XDG_RUNTIME_DIR or
+# else $HOME/.gunicorn/): the served app writes nothing in a home directory, which may be shared
+# or read-only. To use gunicornc, remove this line and give --control-socket a path of your own.
+control_socket_disable = True
+
+
+class JSONFormatter(logging.Formatter):
+    """gunicorn's records as JSON lines; an access line names the request but not its query."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
+            atoms = record.args  # what gunicorn knows of the request and its response
+            entry["message"] = f"{atoms['m']} {atoms['U']} {atoms['s']}"
+            entry["request_id"] = atoms["{x-request-id}o"]
+            entry.update(status=atoms["s"], duration_ms=atoms["M"], remote_addr=atoms["h"])
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, in JSON with LOG_FORMAT=json, and silent on the probes' requests."""
+
+    def setup(self, cfg: Config) -> None:
+        super().setup(cfg)
+        if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+            for handler in [*self.error_log.handlers, *self.access_log.handlers]:
+                handler.setFormatter(JSONFormatter())
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if environ.get("PATH_INFO") not in QUIET_PATHS:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = Logger
 
 
 # The configuration check, run as a script: see on_starting.

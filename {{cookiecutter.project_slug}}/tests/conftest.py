@@ -1,14 +1,19 @@
 {%- if cookiecutter.use_database -%}
+import contextlib
 import os
+from collections.abc import Iterator
 
 {% endif -%}
 import pytest
+{%- if cookiecutter.use_database %}
+import sqlalchemy as sa
+{%- endif %}
 from flask import {% if cookiecutter.use_database %}Flask, {% endif %}abort
 
 from {{ cookiecutter.project_slug }} import create_app{% if cookiecutter.use_database %}, database{% endif %}
 from {{ cookiecutter.project_slug }}.config import from_environment
 {%- if cookiecutter.use_database %}
-from {{ cookiecutter.project_slug }}.database import Model, alembic, db
+from {{ cookiecutter.project_slug }}.database import Model, alembic, db, engine_url
 {%- endif %}
 from {{ cookiecutter.project_slug }}.errors import ValidationError
 {%- if cookiecutter.use_database %}
@@ -48,22 +53,80 @@ def store_untrimmed():
 
 
 {% if cookiecutter.use_database -%}
+# Set on each database the tests create on a PostgreSQL server: they drop no other.
+OWN_DATABASE = "Made by the tests of {{ cookiecutter.project_slug }}, and dropped when they end."
+
+
+@contextlib.contextmanager
+def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
+    """A new database ``test_<name>`` beside the one ``server`` names, dropped at the end.
+
+    As in pytest-django, ``TEST_DATABASE_URL`` is only the way in to the server: the tests never
+    read, change or drop the database it names. A ``test_<name>`` left by an interrupted run is
+    made again; one the tests did not make stops them before they start, untouched.
+    """
+    name = f"test_{server.database or 'postgres'}"
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    quoted = engine.dialect.identifier_preparer.quote(name)
+    find = sa.text(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"
+    )
+    with engine.connect() as connection:
+        found = connection.execute(find, {"name": name}).first()
+        if found is not None and found[0] != OWN_DATABASE:
+            pytest.exit(
+                f"TEST_DATABASE_URL: the database {name} exists and the tests did not make it; "
+                "they will not touch it (drop or rename it yourself)",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        try:
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        except sa.exc.ProgrammingError:
+            pytest.exit(
+                f"TEST_DATABASE_URL: its user may not create the test database {name}; "
+                "grant it CREATEDB",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"COMMENT ON DATABASE {quoted} IS '{OWN_DATABASE}'")
+        yield server.set(database=name)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_app(tmp_path_factory):
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """The URL of the session's own database, never one that holds data the tests did not make.
+
+    An SQLite file in a temporary directory; or, when ``TEST_DATABASE_URL`` names a PostgreSQL
+    server, a database the session creates there and drops at the end. ``DATABASE_URL`` is never
+    read.
+    """
+    given = os.environ.get("TEST_DATABASE_URL", "").strip()
+    server = engine_url(given) if given else None
+    if server is None or server.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+        return
+    with database_of_its_own(server) as url:
+        yield url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_app(database_url):
     """A bare app on the test database, whose schema is at the migrations' head for the session.
 
-    The database is an SQLite file of the session's own, or the one ``TEST_DATABASE_URL`` names:
-    the same tests then run on PostgreSQL. It is emptied after each test, and downgraded at the
-    end.
+    The tests empty the database after each test and downgrade it at the end: it is their own.
     """
-    default = f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
     app = Flask(__name__)
-    app.config.update(DATABASE_URL=os.environ.get("TEST_DATABASE_URL") or default)
-    app.config.update(DATABASE_TIMEOUT=5)
+    app.config.update(DATABASE_URL=database_url, DATABASE_TIMEOUT=5)
     database.init_app(app)
     # An app a test builds from the environment alone uses this database too.
     with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+        environment.setenv("DATABASE_URL", database_url)
         with app.app_context():
             alembic.upgrade()
         # No app context stays pushed while the tests run: each test's app pushes its own.

@@ -16,12 +16,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import ServiceUnavailable
 
 from {{ cookiecutter.project_slug }}.config import ConfigError
 from {{ cookiecutter.project_slug }}.database import MIGRATIONS, alembic, db
+from {{ cookiecutter.project_slug }}.errors import database as database_errors
+from {{ cookiecutter.project_slug }}.errors.database import in_transaction
 from {{ cookiecutter.project_slug }}.models import Item
 
 INSERTED = "inserted-secret-value"  # in the failing INSERT of conftest.py's store_untrimmed
+# What a probe or a script sends: the readiness problem, rather than a page for a person.
+ASK_FOR_JSON = {"Accept": "application/json"}
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql"))
 
 
 def store(name):
@@ -172,10 +178,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
     assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql")),
-    reason="PostgreSQL only: it can end a connection from another one",
-)
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: it can end another connection")
 def test_a_connection_dropped_mid_request_is_a_503_and_the_next_request_reconnects(app, caplog):
     def dropped():
         # The server ends this request's connection between two statements.
@@ -208,6 +211,180 @@ def test_an_exhausted_pool_is_a_503(make_app, caplog):
     assert isinstance(record.exc_info[1].__cause__, sa.exc.TimeoutError)
 
 
+def run_sql(statement):
+    """A view with a bug: SQL the database refuses whatever the data."""
+
+    def view():
+        db.session.execute(sa.text(statement))
+        return "ran"
+
+    return view
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["SELEC 1", "SELECT no_such_column FROM item", "SELECT id FROM no_such_table"],
+    ids=["syntax", "unknown column", "unknown table"],
+)
+def test_sql_the_database_refuses_is_a_bug_reported_as_a_500(app, caplog, statement):
+    app.add_url_rule("/buggy", "buggy", run_sql(statement))
+    response = app.test_client().get("/buggy")
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1], sa.exc.DBAPIError)
+
+
+def test_a_database_that_was_not_migrated_is_a_500_and_not_ready(app, caplog):
+    client = app.test_client()
+    with app.app_context():
+        alembic.downgrade("base")
+        try:
+            response = client.post("/api/items", json={"name": "Teapot"})
+            readiness = client.get("/readyz", headers=ASK_FOR_JSON)
+        finally:
+            alembic.upgrade()
+    assert response.status_code == 500
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1], sa.exc.DBAPIError)
+    assert_not_ready(readiness, "not migrated")
+
+
+@contextlib.contextmanager
+def item_table_locked(app):
+    """Another connection holds a lock on the item table (on SQLite, on the whole file)."""
+    with app.app_context(), db.engine.connect() as holder:
+        if holder.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN EXCLUSIVE")
+        else:
+            holder.exec_driver_sql("LOCK TABLE item IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+
+
+def test_a_lock_held_beyond_the_database_timeout_is_a_503(make_app, caplog):
+    app = make_app(DATABASE_TIMEOUT=1)
+    with item_table_locked(app):
+        response = app.test_client().post("/api/items", json={"name": "Teapot"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    [record] = error_records(caplog)
+    assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
+
+
+def test_an_sqlite_file_that_cannot_be_opened_is_a_503(make_app, tmp_path):
+    missing = tmp_path / "no such directory" / "app.db"
+    client = make_app(DATABASE_URL=f"sqlite:///{missing}").test_client()
+    response = client.post("/api/items", json={"name": "Teapot"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+
+
+def rename_items(attempts, conflicting):
+    """A view renaming every item in a REPEATABLE READ transaction, while another connection
+    renames them too on each of the first ``conflicting`` attempts."""
+
+    def rename():
+        attempts.append(len(attempts) + 1)
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        items = db.session.scalars(sa.select(Item)).all()
+        if len(attempts) <= conflicting:
+            with db.engine.begin() as other:
+                other.execute(sa.update(Item).values(name=Item.name + " (elsewhere)"))
+        for item in items:
+            item.name = f"{item.name} (here)"
+        db.session.flush()
+
+    def view():
+        in_transaction(rename)
+        return "renamed"
+
+    return view
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: SQLite runs one writer at a time")
+def test_a_serialization_failure_is_run_again_once(app):
+    attempts = []
+    app.add_url_rule("/rename", "rename", rename_items(attempts, conflicting=1), methods=["POST"])
+    client = app.test_client()
+    location = client.post("/api/items", json={"name": "Teapot"}).headers["Location"]
+    assert client.post("/rename").status_code == 200
+    assert attempts == [1, 2]
+    assert client.get(location).json["name"] == "Teapot (elsewhere) (here)"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: SQLite runs one writer at a time")
+def test_a_second_serialization_failure_is_a_503(app, caplog):
+    attempts = []
+    app.add_url_rule("/rename", "rename", rename_items(attempts, conflicting=2), methods=["POST"])
+    client = app.test_client()
+    client.post("/api/items", json={"name": "Teapot"})
+    response = client.post("/rename")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert attempts == [1, 2]
+    [record] = error_records(caplog)
+    assert record.exc_info[1].__cause__.orig.sqlstate == "40001"
+
+
+def ping():
+    """A view that uses the database, and nothing else."""
+    db.session.execute(sa.select(1))
+    return "pong"
+
+
+def app_on_a_missing_directory(make_app, tmp_path, **config):
+    """An app whose SQLite file cannot be opened (a 503) until its directory is made."""
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'data' / 'app.db'}", **config)
+    app.add_url_rule("/ping", "ping", ping)
+    return app
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_outage_logs_its_traceback_once_then_one_line_per_request(
+    make_app, tmp_path, caplog, capsys, log_format
+):
+    client = app_on_a_missing_directory(make_app, tmp_path, LOG_FORMAT=log_format).test_client()
+    capsys.readouterr()
+    assert client.get("/ping").status_code == 503
+    assert "Traceback" in "".join(capsys.readouterr())
+    response = client.get("/ping")
+    assert response.status_code == 503
+    [line] = "".join(capsys.readouterr()).splitlines()
+    assert "503 Service Unavailable on /ping [GET]" in line
+    assert "SQLITE_CANTOPEN" in line
+    assert response.headers["X-Request-ID"] in line
+    # Each failure is still an error with its exception, for Sentry and the email reports.
+    records = error_records(caplog)
+    assert len(records) == 2
+    assert all(isinstance(record.exc_info[1], ServiceUnavailable) for record in records)
+
+
+def test_the_end_of_an_outage_is_logged_with_its_count(make_app, tmp_path, caplog):
+    client = app_on_a_missing_directory(make_app, tmp_path).test_client()
+    for _ in range(3):
+        assert client.get("/ping").status_code == 503
+    (tmp_path / "data").mkdir()
+    assert client.get("/ping").status_code == 200
+    [ended] = [record for record in caplog.records if "available again" in record.getMessage()]
+    assert ended.levelno == logging.WARNING
+    assert "3 requests were answered 503" in ended.getMessage()
+    assert client.get("/ping").status_code == 200
+    assert sum("available again" in record.getMessage() for record in caplog.records) == 1
+
+
+def test_an_outage_that_goes_on_is_summarised(make_app, tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(database_errors, "SUMMARY_INTERVAL", 0)  # a summary with every failure
+    client = app_on_a_missing_directory(make_app, tmp_path).test_client()
+    client.get("/ping")
+    client.get("/ping")
+    [summary] = [record for record in caplog.records if "unavailable for" in record.getMessage()]
+    assert summary.levelno == logging.WARNING
+    assert summary.getMessage().endswith(": 2 requests answered 503")
+
+
 def test_ready_when_the_schema_is_at_the_head(client, caplog):
     caplog.clear()
     response = client.get("/readyz")
@@ -216,28 +393,40 @@ def test_ready_when_the_schema_is_at_the_head(client, caplog):
     assert not caplog.records
 
 
+def assert_not_ready(response, reason):
+    """A 503 answered like every other error, whose body says why (where it is JSON)."""
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+{%- if cookiecutter.error_format == "html" %}
+    assert response.content_type == "text/html; charset=utf-8"
+    assert f"Reason: {reason}" in response.text
+{%- else %}
+    assert response.content_type == "application/problem+json"
+    assert response.json["status"] == 503
+    assert response.json["reason"] == reason
+{%- endif %}
+
+
 def test_not_ready_while_migrations_are_pending(app, caplog):
     with app.app_context():
         alembic.downgrade("base")
         try:
             caplog.clear()
-            response = app.test_client().get("/readyz")
+            response = app.test_client().get("/readyz", headers=ASK_FOR_JSON)
             records = list(caplog.records)
         finally:
             alembic.upgrade()
-    assert response.status_code == 503
-    assert response.content_type == "application/problem+json"
-    assert "migration" in response.json["detail"]
+    assert_not_ready(response, "not migrated")
     assert not records
 
 
 def test_not_ready_while_the_database_is_unreachable(make_app, caplog):
     client = make_app(DATABASE_URL=unreachable_url()).test_client()
     caplog.clear()
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.headers["Retry-After"] == "5"
-    assert response.json["detail"] == "The database is unreachable."
+    response = client.get("/readyz", headers=ASK_FOR_JSON)
+    assert_not_ready(response, "database unreachable")
     assert not caplog.records
 
 
@@ -276,15 +465,25 @@ def test_flask_migrates_form_of_a_revision_gets_a_hint(app):
 
 def test_an_in_memory_database_is_a_valid_url(make_app):
     # One shared connection, so no pool timeout; it answers, and has no schema yet.
-    response = make_app(DATABASE_URL="sqlite://").test_client().get("/readyz")
-    assert response.status_code == 503
-    assert "migration" in response.json["detail"]
+    response = make_app(DATABASE_URL="sqlite://").test_client().get("/readyz", headers=ASK_FOR_JSON)
+    assert_not_ready(response, "not migrated")
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
-    [("not a url", "must be a database URL"), ("mysql://db/app", "SQLite or PostgreSQL")],
+    [
+        ("not a url", "must be a database URL"),
+        ("mysql://db/app", "SQLite or PostgreSQL"),
+        ("postgresql+psycopg2://db/app", "driver psycopg2, which this app does not use"),
+        ("postgresql+asyncpg://db/app", "driver asyncpg, which this app does not use"),
+    ],
 )
 def test_a_bad_database_url_is_a_clear_config_error(make_app, url, message):
     with pytest.raises(ConfigError, match=message):
         make_app(DATABASE_URL=url)
+
+
+def test_a_postgresql_url_without_its_driver_names_the_extra_to_install(make_app, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    with pytest.raises(ConfigError, match=r"install the postgresql extra"):
+        make_app(DATABASE_URL="postgresql://app@db/app")

@@ -1,6 +1,7 @@
 """The application factory, ``create_app()``, which ``flask --app`` finds and calls."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -22,7 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     log, and error handling is registered on the app itself, where routing errors (404, 405) reach
     it too.
     """
-    app = Flask(__name__)
+    # Flask's instance folder, for local data (an SQLite file, say), is ./instance in the working
+    # directory however the package is installed: Flask's own default moves into the virtual
+    # environment for a package installed from a wheel.
+    app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     configure(app, config)
     reporting.init_app(app)
     request_id.init_app(app)
@@ -51,6 +55,10 @@ def configure(app: Flask, config: Mapping[str, Any] | None = None) -> None:
         app.config.from_mapping(config)
     app.config["API_PREFIX"] = url_prefix(app.config["API_PREFIX"])
     check_production_safety(app)
+{%- if cookiecutter.use_database %}
+    # A database URL the app cannot use (or whose driver is missing) stops it before it logs.
+    database.engine_url(app.config["DATABASE_URL"])
+{%- endif %}
 
 
 def check_config() -> None:
@@ -62,6 +70,3 @@ def check_config() -> None:
     """
     app = Flask(__name__)
     configure(app)
-{%- if cookiecutter.use_database %}
-    database.engine_url(app.config["DATABASE_URL"])
-{%- endif %}

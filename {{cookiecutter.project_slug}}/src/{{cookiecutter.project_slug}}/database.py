@@ -6,13 +6,15 @@ form hosting platforms hand out) on psycopg 3. The engine is set up for producti
 
 - ``pool_pre_ping`` replaces a connection the server dropped (a restart, an idle timeout), so the
   service heals by itself when the database comes back;
-- ``DATABASE_TIMEOUT`` bounds the wait for a connection, and for a free one in the pool, so that a
-  database that is down is a prompt 503 rather than a hung worker;
+- ``DATABASE_TIMEOUT`` bounds the wait for a connection, for a free one in the pool, and for a
+  lock another transaction holds, so that a database that is down or stuck is a prompt 503 rather
+  than a hung worker;
 - no value a client sent reaches an error report: ``hide_parameters`` leaves the statement's
   parameters out of SQLAlchemy's messages, and ``keep_values_out_of_errors`` drops PostgreSQL's
   own text, which repeats them (``DETAIL: Key (name)=(...) already exists``).
 
-The migrations live in ``migrations/`` at the project's root: ``flask --app <package> db upgrade``.
+The migrations are part of the package (``migrations/`` beside this module), so that ``flask --app
+<package> db upgrade`` finds them however the package was installed, from any directory.
 Each revision ``db revision`` writes is fixed and formatted by ruff (Alembic's post-write hooks),
 so it passes the project's checks as written.
 """
@@ -28,7 +30,7 @@ from flask_alembic import Alembic
 from flask_alembic.cli import cli as alembic_commands
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase
 
 from .config import ConfigError
@@ -41,11 +43,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# The error codes of a unique (or primary key) violation: PostgreSQL's SQLSTATE, SQLite's name.
-UNIQUE_VIOLATIONS = frozenset({"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+# The drivers the app is tested with: the standard library's sqlite3, and psycopg 3.
+DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Run by Alembic on each revision it writes, with the interpreter running the flask command (whose
 # environment has ruff when it has the dev group): fix what ruff can, such as an unused import,
 # then format. ruff finds the project's settings from the file, wherever the migrations live, and
@@ -99,7 +101,11 @@ migration_commands = MigrationCommands(
 
 
 def engine_url(value: str) -> sa.URL:
-    """``DATABASE_URL`` as SQLAlchemy's URL; ``postgres://`` and ``postgresql://`` use psycopg 3."""
+    """``DATABASE_URL`` as SQLAlchemy's URL; ``postgres://`` and ``postgresql://`` use psycopg 3.
+
+    The URL's driver is imported here, so that a missing one stops the ``flask`` command, and
+    gunicorn before any worker boots, with one line saying what to install.
+    """
     try:
         url = sa.make_url(value)
     except ArgumentError:
@@ -111,29 +117,34 @@ def engine_url(value: str) -> sa.URL:
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError(f"DATABASE_URL must be an SQLite or PostgreSQL URL, not {url.drivername}")
+    if url.drivername not in DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL names the driver {url.get_driver_name()}, which this app does not use: "
+            f"write {url.get_backend_name()}://... without +{url.get_driver_name()}"
+        )
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError:
+        raise ConfigError(
+            f"DATABASE_URL is a PostgreSQL URL but its driver, {url.get_driver_name()}, is not "
+            "installed: install the postgresql extra (uv sync --extra postgresql, or pip install "
+            "'.[postgresql]')"
+        ) from None
     return url
 
 
 def engine_options(url: sa.URL, timeout: int) -> dict[str, Any]:
     options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-    # How long to wait for the database: psycopg's connect timeout, SQLite's wait for a lock.
+    # How long to wait for the database: to connect, and for a lock another transaction holds.
     if url.get_backend_name() == "postgresql":
-        options["connect_args"] = {"connect_timeout": timeout}
+        lock_timeout = f"-c lock_timeout={timeout * 1000}"
+        options["connect_args"] = {"connect_timeout": timeout, "options": lock_timeout}
     else:
         options["connect_args"] = {"timeout": timeout}
     # An in-memory SQLite database is a single shared connection: there is no pool to wait for.
     if url.database not in {None, "", ":memory:"}:
         options["pool_timeout"] = timeout
     return options
-
-
-def error_code(error: IntegrityError) -> str | None:
-    """The database's own code for ``error``: a SQLSTATE (PostgreSQL) or an error name (SQLite)."""
-    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None)
-
-
-def is_unique_violation(error: IntegrityError) -> bool:
-    return error_code(error) in UNIQUE_VIOLATIONS
 
 
 def keep_values_out_of_errors(context: ExceptionContext) -> None:

@@ -1,9 +1,9 @@
 """A liveness check for load balancers and container health checks: ``GET /healthz``.
 
 It answers from the process alone: no logging, no error reporting, no call to anything else, so a
-probe every few seconds costs next to nothing and adds nothing to the app's log (gunicorn's access
-log still has a line for each probe). It sits outside ``API_PREFIX``
-so that moving the API never moves the probe.
+probe every few seconds costs next to nothing and adds nothing to the logs (``gunicorn.conf.py``
+leaves it out of the access log too). It sits outside ``API_PREFIX`` so that moving the API never
+moves the probe.
 """
 
 from flask import Flask

@@ -1,7 +1,7 @@
 """The service's data.
 
 A change here needs a migration: ``flask --app <package> db revision "what changed"`` writes
-one where ``database.MIGRATIONS`` says; read and adjust it, then ``db upgrade``.
+one in ``migrations/`` beside ``database.py``; read and adjust it, then ``db upgrade``.
 """
 
 import sqlalchemy as sa

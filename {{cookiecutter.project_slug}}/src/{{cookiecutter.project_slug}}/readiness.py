@@ -1,39 +1,33 @@
 """A readiness check for load balancers and orchestrators: ``GET /readyz``.
 
-200 when the database answers and its schema is at the migrations' head; otherwise a 503 problem
-that says which: the database is unreachable, or migrations are pending. Take an instance out of
-rotation on a 503 here, and restart it only when ``/healthz`` (liveness, which never touches the
-database) fails. Like ``/healthz``, it logs nothing and reports nothing: a probe every few seconds
-during an outage would otherwise flood the reports the outage already sent.
+200 when the database answers and its schema is at the migrations' head; otherwise a 503, answered
+like every other error (``Retry-After``, ``nosniff``, the same body), whose ``reason`` says which:
+``database unreachable``, or ``not migrated`` (run ``flask --app <package> db upgrade``). Take an
+instance out of rotation on a 503 here, and restart it only when ``/healthz`` (liveness, which
+never touches the database) fails. Like ``/healthz``, it logs nothing and reports nothing: a probe
+every few seconds during an outage would otherwise flood the reports the outage already sent.
 """
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import ServiceUnavailable
 
 from .database import alembic, db
+from .errors import http_error_response
 from .errors.database import RETRY_AFTER
-from .request_id import request_id
 
 # Where Alembic records the revision a database is at (read directly: Alembic's own API logs).
 VERSION_TABLE = sa.table("alembic_version", sa.column("version_num"))
 
 
-def not_ready(detail: str) -> ResponseReturnValue:
-    problem = {
-        "type": "about:blank",
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": detail,
-        "request_id": request_id(),
-    }
-    headers = {
-        "Content-Type": "application/problem+json",
-        "Cache-Control": "no-store",
-        "Retry-After": str(RETRY_AFTER),
-    }
-    return problem, 503, headers
+class NotReady(ServiceUnavailable):
+    """A 503 whose ``reason`` member says what keeps the service from being ready."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(retry_after=RETRY_AFTER)
+        self.extensions = {"reason": reason}
 
 
 def readyz() -> ResponseReturnValue:
@@ -43,9 +37,9 @@ def readyz() -> ResponseReturnValue:
             if sa.inspect(connection).has_table(VERSION_TABLE.name):
                 current = set(connection.scalars(sa.select(VERSION_TABLE.c.version_num)))
     except SQLAlchemyError:
-        return not_ready("The database is unreachable.")
+        return http_error_response(NotReady("database unreachable"))
     if current != set(alembic.script_directory.get_heads()):
-        return not_ready("The database schema is not at the latest migration: run the migrations.")
+        return http_error_response(NotReady("not migrated"))
     return {"status": "ready"}, {"Cache-Control": "no-store"}
 
 

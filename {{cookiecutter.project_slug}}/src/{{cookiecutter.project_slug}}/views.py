@@ -3,8 +3,9 @@
 from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from .database import db, is_unique_violation
+from .database import db
 from .errors import APIError, ValidationError
+from .errors.database import in_transaction, is_unique_violation
 from .models import NAME_LENGTH, Item
 {%- else %}
 from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request{% if cookiecutter.error_format == "json" %}, url_for{% endif %}
@@ -48,6 +49,12 @@ def get_item(item_id: int) -> dict[str, int | str]:
     return item.to_dict()
 
 
+def add_item(name: str) -> Item:
+    item = Item(name=name)
+    db.session.add(item)
+    return item
+
+
 def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
     # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
     data = request.get_json()
@@ -58,10 +65,9 @@ def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
     name = name.strip()
     if len(name) > NAME_LENGTH or not name.isprintable():
         raise ValidationError({"#/name": f"must be printable, at most {NAME_LENGTH} characters"})
-    item = Item(name=name)
-    db.session.add(item)
     try:
-        db.session.commit()
+        # One transaction, run once more if the database asks (after a deadlock, say).
+        item = in_transaction(add_item, name)
     except IntegrityError as error:
         # The database decides, not a read before the write: of two requests racing to store one
         # name, exactly one commits.

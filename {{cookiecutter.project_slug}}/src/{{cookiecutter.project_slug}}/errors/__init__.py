@@ -5,7 +5,7 @@ an ``InternalServerError`` before looking for a handler, so this one answers 500
 Flask still logs the exception and sends ``got_request_exception`` first (a catch-all
 ``Exception`` handler would stop both).
 {%- if cookiecutter.use_database %} ``errors.database`` answers the database failures
-that are not bugs (a unique violation, a database that is down) through this same handler.
+that are not bugs (a unique violation, a database that is down) with these same responses.
 {%- endif %}
 """
 
@@ -121,6 +121,12 @@ def with_safe_headers(response: Response) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     report_server_error(error)
+    return http_error_response(error)
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """The response to ``error``, without reporting it: ``handle_http_error`` reports first,
+    ``errors.database`` logs an outage its own way, and a probe (``/readyz``) reports nothing."""
 {%- if cookiecutter.use_database %}
     # Whatever failed may have left the session's transaction broken: roll it back before the
     # response is built, so that an error page (or a context processor) can read the database.

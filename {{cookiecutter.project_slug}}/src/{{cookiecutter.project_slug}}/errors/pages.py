@@ -22,12 +22,16 @@ def page_response(error: HTTPException) -> Response:
     ``errors/<code>.html`` is used where it exists, ``errors/error.html`` otherwise.
     """
     status = error.code or 500
+    extensions = getattr(error, "extensions", {})
     page = render_template(
         [f"errors/{status}.html", "errors/error.html"],
         status=status,
         title=error.name,
         detail=SERVER_ERROR_DETAIL if status >= 500 else error.description,
-        errors=getattr(error, "extensions", {}).get("errors", []),
+        # A short reason the app gave on purpose (``/readyz``: "not migrated"), and what is wrong
+        # with the request, one entry per field.
+        reason=extensions.get("reason"),
+        errors=extensions.get("errors", []),
         request_id=request_id(),
     )
     response = Response(page, status, error.get_headers())

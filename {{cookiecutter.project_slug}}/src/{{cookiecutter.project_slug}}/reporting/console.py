@@ -2,6 +2,10 @@
 
 One JSON object per line suits a container's log collector; each has the time, level, logger,
 message, request id and, for an error, the exception with its traceback.
+
+A record logged with ``extra={"repeat": True}`` repeats an error whose traceback was logged
+already (a database outage's later failures): it is written as its one line. Its exception stays on
+the record, for the handlers that group errors (Sentry, the email flood control).
 """
 
 import json
@@ -30,8 +34,21 @@ class ConsoleHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
+def one_line_if_repeated(record: logging.LogRecord) -> logging.LogRecord:
+    """``record``, or, for a repeat, a copy without its exception (so without its traceback)."""
+    if getattr(record, "repeat", False) and record.exc_info:
+        return logging.makeLogRecord({**vars(record), "exc_info": None, "exc_text": None})
+    return record
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(one_line_if_repeated(record))
+
+
 class JSONFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        record = one_line_if_repeated(record)
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -50,5 +67,5 @@ def create_handler(app: Flask) -> logging.Handler:
         handler.setFormatter(JSONFormatter())
     else:
         handler = ConsoleHandler("stderr")
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(TextFormatter(TEXT_FORMAT))
     return handler

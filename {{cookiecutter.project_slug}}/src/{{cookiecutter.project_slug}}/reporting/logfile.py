@@ -10,6 +10,8 @@ from pathlib import Path
 from concurrent_log_handler import ConcurrentRotatingFileHandler
 from flask import Flask
 
+from .console import TextFormatter
+
 logger = logging.getLogger(__name__)
 FORMAT = (
     "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s [in %(pathname)s:%(lineno)d]"
@@ -31,7 +33,8 @@ def create_handler(app: Flask) -> logging.Handler | None:
     except OSError as error:
         logger.warning("Cannot write the log file %s (%s); logging to stderr only", path, error)
         return None
-    handler.setFormatter(logging.Formatter(FORMAT))
+    # A repeat of an error logged in full already is one line, as on the console.
+    handler.setFormatter(TextFormatter(FORMAT))
     logger.info(
         "Log file reports are on: %s, rotated at %d bytes, %d kept.",
         path,
