@@ -56,6 +56,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/reporting/console.py": True,
         f"{PACKAGE}/reporting/email.py": answers["use_email_logging"],
         f"{PACKAGE}/reporting/logfile.py": answers["use_file_logging"],
+        f"{PACKAGE}/reporting/scrub.py": True,
         f"{PACKAGE}/reporting/sentry.py": answers["use_sentry"],
         f"{PACKAGE}/api/__init__.py": blueprints,
         f"{PACKAGE}/api/views.py": blueprints,

@@ -39,8 +39,11 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        # The traceback is formatted once per record, as logging.Formatter does, and kept.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 

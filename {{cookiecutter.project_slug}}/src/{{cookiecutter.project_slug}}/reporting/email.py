@@ -25,6 +25,8 @@ from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
+from .scrub import scrub_text
+
 QUEUE_SIZE = 1000
 # Where the standard library and installed packages live: code there is not the app's own.
 LIBRARIES = tuple(
@@ -43,7 +45,8 @@ User agent:     %(user_agent)s
 
 
 class RequestDetails(logging.Filter):
-    """Copy what the email needs onto the record while the request is still there to read.
+    """Copy what the email needs onto the record while the request is still there to read,
+    scrubbed as the record's message is (``scrub``): the email may cross the network in clear.
 
     The listener thread has no request context: read there, every field would be empty.
     """
@@ -51,11 +54,11 @@ class RequestDetails(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         in_request = has_request_context()
         record.method = request.method if in_request else "-"
-        record.path = request.path if in_request else None
-        # Without the query string, which can hold tokens; the email may cross the network in clear.
-        record.url = request.base_url if in_request else "-"
+        record.path = scrub_text(request.path) if in_request else None
+        # Without the query string, which can hold tokens.
+        record.url = scrub_text(request.base_url) if in_request else "-"
         record.remote_addr = (request.remote_addr if in_request else None) or "-"
-        record.user_agent = (request.user_agent.string if in_request else None) or "-"
+        record.user_agent = scrub_text(request.user_agent.string if in_request else "") or "-"
         record.error_name, record.fingerprint = describe(record)
         return True
 
@@ -190,7 +193,8 @@ class MailHandler(logging.Handler):
         self.last_failure = now
         error = sys.exc_info()[1]
         print(
-            f"Could not email an error report through {self.host}:{self.port}: {error!r} "
+            f"Could not email an error report through {self.host}:{self.port}: "
+            f"{scrub_text(repr(error))} "
             f"(further failures in the next {self.flood_window:g} seconds are not shown)",
             file=sys.stderr,
         )
