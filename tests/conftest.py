@@ -366,12 +366,14 @@ def gunicorn_process(
         assert "MonkeyPatchWarning" not in printed, printed[-3000:]
 
 
+# In the message of the failing view below: no page, response or report may show it.
+SECRET = "hunter2"
 FAILING_APP = """\
 from {slug} import create_app
 
 
 def fail():
-    raise RuntimeError("database refused password=hunter2")
+    raise RuntimeError("database refused password={secret}")
 
 
 def make_app():
@@ -388,7 +390,8 @@ def serve_with_failing_route(
 
     ``app`` may name another module in ``tmp_path`` that builds on ``failing.make_app``.
     """
-    (tmp_path / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
+    failing = FAILING_APP.format(slug=project.name, secret=SECRET)
+    (tmp_path / "failing.py").write_text(failing, encoding="utf-8")
     return gunicorn(
         project,
         workers=workers,

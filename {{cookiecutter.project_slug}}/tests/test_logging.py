@@ -27,9 +27,12 @@ def test_server_error_raised_on_purpose_is_an_error_record(client, caplog, statu
     assert record.request_id == response.headers["X-Request-ID"]
 
 
-@pytest.mark.parametrize("path", ["/no-such-page", "/api/items/999", "/abort/400", "/abort/429"])
-def test_client_errors_are_not_error_records(client, caplog, path):
-    client.get(path)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/no-such-page", 404), ("/api/items/999", 404), ("/abort/400", 400), ("/abort/429", 429)],
+)
+def test_client_errors_are_not_error_records(client, caplog, path, status):
+    assert client.get(path).status_code == status
     assert error_records(caplog) == []
 
 

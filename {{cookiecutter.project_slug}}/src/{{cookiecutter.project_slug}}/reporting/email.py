@@ -6,8 +6,10 @@ never delays a response. ``logging.shutdown`` (run at exit) closes the handler, 
 still queued.
 
 The same error (exception type and the line that raised it) is emailed at most once per
-``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. A failure to
-send is reported on stderr at most once per window too.
+``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. The handler
+remembers at most ``FLOOD_MEMORY`` errors: an error quiet for a window is forgotten, and past the
+limit the one emailed longest ago. A failure to send is reported on stderr at most once per window
+too.
 """
 
 import contextlib
@@ -28,6 +30,8 @@ from flask import Flask, has_request_context, request
 from .scrub import scrub_text
 
 QUEUE_SIZE = 1000
+# How many different errors the flood control remembers at most.
+FLOOD_MEMORY = 1000
 # Where the standard library and installed packages live: code there is not the app's own.
 LIBRARIES = tuple(
     {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
@@ -139,8 +143,8 @@ class MailHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
-        self.forget_quiet_errors(now)
         fingerprint: str = vars(record)["fingerprint"]
+        self.forget_old_errors(now, keep=fingerprint)
         # An error not emailed before is due, as if its last email were infinitely long ago.
         sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
         if now - sent_at < self.flood_window:
@@ -158,11 +162,17 @@ class MailHandler(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def forget_quiet_errors(self, now: float) -> None:
-        """Drop errors last emailed a window ago with none held back since: nothing to report."""
+    def forget_old_errors(self, now: float, keep: str) -> None:
+        """Drop errors last emailed a window ago with none held back since: nothing to report.
+        Then, should the table still be full, the errors emailed longest ago, but never ``keep``,
+        the error about to be counted."""
         for fingerprint, (sent_at, held_back) in list(self.last_sent.items()):
             if not held_back and now - sent_at >= self.flood_window:
                 del self.last_sent[fingerprint]
+        if keep in self.last_sent:
+            return
+        while len(self.last_sent) >= FLOOD_MEMORY:
+            del self.last_sent[min(self.last_sent, key=lambda error: self.last_sent[error][0])]
 
     def send(self, subject: str, body: str) -> None:
         message = EmailMessage()

@@ -41,14 +41,15 @@ SENSITIVE_WORDS = [
 ]
 SENSITIVE_KEY = re.compile("|".join(SENSITIVE_WORDS), re.IGNORECASE)
 # ``key=value``, ``key: value``, ``'key': 'value'``, ``Authorization: Bearer value``: the value runs
-# to a space, a quote or a separator. A value masked already is left alone.
+# to a space, a quote, a separator or a backslash (an escaped line break in a repr). A value masked
+# already is left alone.
 SENSITIVE_PAIR = re.compile(
     r"([\w.-]*(?:" + "|".join(SENSITIVE_WORDS) + r")[\w.-]*['\"]?(?:=|\s*:\s*)['\"]?)"
-    r"(?:(?:Bearer|Basic|Token)\s+)?(?!\[Filtered\])[^\s'\"&,;)}\]]+",
+    r"(?:(?:Bearer|Basic|Token)\s+)?(?!\[Filtered\])[^\s'\"&,;)}\]\\]+",
     re.IGNORECASE,
 )
 # A value in a URL's query string, wherever a URL shows up (a log line, a repr, the WSGI environ).
-QUERY_VALUE = re.compile(r"""([?&][^=&#\s'"<>]+=)(?!\[Filtered\])[^&#\s'"<>]+""")
+QUERY_VALUE = re.compile(r"""([?&][^=&#\s'"<>\\]+=)(?!\[Filtered\])[^&#\s'"<>\\]+""")
 CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
