@@ -257,19 +257,30 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
 
 
 def assert_project_tests_pass(project: Path, python: str = sys.executable, **env: str) -> None:
-    """A baked project's own test suite passes, run so that it writes nothing into the project.
+    """A baked project's own test suite passes, run so that it writes nothing into the project,
+    and its coverage reaches the ``fail_under`` of its ``pyproject.toml``.
 
-    Only pytest's own plugins load, as in the project's environment: not this suite's xdist or
-    pytest-cookies.
+    Only pytest's own plugins load, and pytest-cov, as in the project's environment: not this suite's
+    xdist or pytest-cookies.
     """
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "PYTEST_PLUGINS": "pytest_cov",
+        **env,
+    }
     before = sorted(project.rglob("*"))
-    # Hypothesis keeps its examples and caches in ./.hypothesis unless told otherwise.
-    with tempfile.TemporaryDirectory() as hypothesis_storage:
-        env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_storage)
+    # Hypothesis keeps its examples and caches in ./.hypothesis, and coverage its data in ./.coverage,
+    # unless told otherwise.
+    with tempfile.TemporaryDirectory() as storage:
+        env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", storage)
+        env.setdefault("COVERAGE_FILE", os.path.join(storage, ".coverage"))
         result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
+    # The gate ran: pytest-cov says so whether it passes or fails.
+    assert re.search(r"Required test coverage of \d+(\.\d+)?% reached", result.stdout), result.stdout[-2000:]
     # Not even an empty directory, such as an instance folder for an SQLite file.
     assert sorted(project.rglob("*")) == before, "the project's tests wrote into the project"
 

@@ -99,7 +99,7 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"hypothesis", "mypy", "pytest", "ruff"}
+    dev = {"hypothesis", "mypy", "pytest", "pytest-cov", "ruff"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}
@@ -143,6 +143,17 @@ def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
     assert {name: names(requirements) for name, requirements in declared.items()} == (
         expected_dependencies(answers)
     )
+
+
+@matrix
+def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
+    """Every run of the project's tests measures branch coverage of its package and fails below
+    ``fail_under`` (``assert_project_tests_pass`` sees the gate pass where the suites run)."""
+    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    tool = pyproject["tool"]
+    assert "--cov" in tool["pytest"]["ini_options"]["addopts"]
+    assert tool["coverage"]["run"] == {"source_pkgs": [SLUG], "branch": True}
+    assert tool["coverage"]["report"]["fail_under"] >= 90
 
 
 @matrix

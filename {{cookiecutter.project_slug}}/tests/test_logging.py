@@ -54,6 +54,14 @@ def test_json_log_format_writes_one_object_per_line_on_stdout(make_app, capsys):
     assert "RuntimeError: database refused" in entry["exception"]
 
 
+def test_json_log_lines_without_an_error_have_no_exception(make_app, capsys):
+    make_app(LOG_FORMAT="json").logger.warning("disk %d%% full", 91)
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [entry] = [entry for entry in entries if entry["level"] == "WARNING"]
+    assert entry["message"] == "disk 91% full"
+    assert "exception" not in entry
+
+
 def test_building_the_app_twice_logs_each_line_once(make_app, capsys):
     make_app()
     make_app().logger.warning("only once")

@@ -6,13 +6,15 @@ every secret (the view saw it) and that the channel reported the failure (its sc
 the request's id), so that no absence passes by default.
 """
 
+import logging
+
 import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
 from flask import request
 
-from {{ cookiecutter.project_slug }}.reporting.scrub import scrub_text
+from {{ cookiecutter.project_slug }}.reporting.scrub import ScrubFilter, scrub_data, scrub_text
 
 from conftest import (
     ACCESS_TOKEN,
@@ -113,6 +115,20 @@ def test_the_secrets_are_all_shaped_for_a_rule():
     assert scrub_text("order 1234 5678 1234 5678") == "order 1234 5678 1234 5678"  # not Luhn
 
 
+def test_structured_data_is_scrubbed_however_deep():
+    """As Sentry's events are: the whole value under a sensitive key, and every string."""
+    data = {
+        "user": {"Email": EMAIL, "notes": [f"card {CARD_NUMBER}", 3]},
+        "X-Api-Key": {"value": QUERY_TOKEN},
+        "page": 2,
+    }
+    assert scrub_data(data) == {
+        "user": {"Email": "[Filtered]", "notes": ["card [Filtered]", 3]},
+        "X-Api-Key": "[Filtered]",
+        "page": 2,
+    }
+
+
 def test_no_secret_of_a_failing_request_reaches_the_channel(make_app, channel):
     settings, received = channel
     app = make_app(**settings)
@@ -151,3 +167,23 @@ def test_no_secret_of_a_failing_request_reaches_the_channel(make_app, channel):
     assert SCRUBBED_MESSAGE in text
     assert REQUEST_ID in text
     assert [secret for secret in REQUEST_SECRETS if secret in text] == []
+
+
+def test_a_records_stack_is_scrubbed_too(app, capsys):
+    stack = f"Stack (most recent call last):\n  charging the card of {EMAIL}"
+    record = app.logger.makeRecord(
+        app.logger.name, logging.WARNING, __file__, 1, "A slow payment", None, None, sinfo=stack
+    )
+    app.logger.handle(record)
+    stderr = capsys.readouterr().err
+    assert "A slow payment" in stderr
+    assert "charging the card of [Filtered]" in stderr
+    assert EMAIL not in stderr
+
+
+def test_a_record_whose_arguments_do_not_fit_is_left_to_its_handler():
+    """The handler's formatter fails on it too, and logging reports that (handleError); the
+    filter must not raise into the code that logged."""
+    record = logging.LogRecord("app", logging.WARNING, __file__, 1, "%d orders", ("many",), None)
+    assert ScrubFilter().filter(record)
+    assert (record.msg, record.args) == ("%d orders", ("many",))

@@ -39,11 +39,9 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
-        # The traceback is formatted once per record, as logging.Formatter does, and kept.
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            entry["exception"] = record.exc_text
+        if record.exc_info:
+            # As logging.Formatter does, the traceback formatted (and scrubbed) once is reused.
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
