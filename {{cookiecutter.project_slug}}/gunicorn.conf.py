@@ -46,6 +46,9 @@ keepalive = 5
 # Access log and error log to stdout and stderr, where a container's logs are collected.
 accesslog = "-"
 errorlog = "-"
+# gunicorn's usual access line, without the query string and the referer, which can carry tokens
+# (the app's own reports are scrubbed by reporting/scrub.py).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 
 
 # The configuration check, run as a script: see on_starting.
