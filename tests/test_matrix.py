@@ -231,7 +231,12 @@ def test_generated_test_suite_passes(bakery, answers):
 
 @database_matrix
 def test_generated_test_suite_passes_on_postgresql(bakery, answers, postgresql):
-    """A database project's own suite again, on a database of its own on a real PostgreSQL."""
+    """A database project's own suite again, on a database of its own on a real PostgreSQL.
+
+    Without the coverage gate, which the SQLite run checks: PostgreSQL runs reach more (99 %), since
+    only they reach the code that rewrites PostgreSQL's error text."""
     project = bakery(answers)
     url = postgresql.create_database(combination_id(answers).replace("-", "_"))
-    assert_project_tests_pass(project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url)
+    assert_project_tests_pass(
+        project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False
+    )
