@@ -86,6 +86,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_negotiation.py": pages and problems,
         "tests/test_pages.py": pages,
         "tests/test_problem.py": problems,
+        "tests/test_scrubbing.py": True,
         "tests/test_sentry.py": answers["use_sentry"],
     }
     return {path for path, present in wanted.items() if present}
