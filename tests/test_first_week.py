@@ -193,9 +193,8 @@ def test_the_first_week_goes_as_the_readme_says(fresh_bake, shell, tmp_path):
     step(*flask, "db", "revision", "add the tag table")
     step(*flask, "db", "upgrade")
     step(*flask, "db", "check")
-    [migration] = step("git", "status", "--porcelain", "--untracked-files=all", "migrations").stdout.split()[
-        1:
-    ]
+    migrations = (package / "migrations").relative_to(project).as_posix()
+    [migration] = step("git", "status", "--porcelain", "--untracked-files=all", migrations).stdout.split()[1:]
     assert "op.create_table(" in (project / migration).read_text(encoding="utf-8")
 
     # CI's checks, then the commit through the hooks; no test the project came with was edited.

@@ -153,10 +153,12 @@ def test_failing_neighbours_and_slow_clients_stall_nothing(bakery, tmp_path, ans
         assert taken, "the hook logged no request of the second burst"
         assert taken - answered == set(), "requests gunicorn took but did not answer"
         assert master.returncode == 0
-        # Each worker's queued email reports, which the hung server never took, are counted.
+        # Each worker's queued email reports, which the hung server never took, are counted, and
+        # every worker exited by itself: gunicorn kills those still there after graceful_timeout.
         output.seek(0)
-        assert re.search(r"\d+ error reports? (was|were) not emailed through 127\.0\.0\.1:", output.read())
-        assert stopped_in < 25  # graceful_timeout in the project's gunicorn.conf.py
+        printed = output.read()
+        assert re.search(r"\d+ error reports? (was|were) not emailed through 127\.0\.0\.1:", printed)
+        assert "SIGKILL" not in printed, printed[-3000:]
 
 
 def one_request(port: int, request: tuple[str, str]) -> tuple[str, str]:

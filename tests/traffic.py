@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from conftest import FAILING_APP, free_port, gunicorn_process
+from conftest import FAILING_APP, SECRET, free_port, gunicorn_process
 
 TIMEOUT = 10  # seconds a client waits for an answer: far beyond any healthy one
 
@@ -129,7 +129,7 @@ def served_with_reporters(
     email to ``smtp``, Sentry to ``sentry`` and a log file in ``run``; yields (port, master process,
     output, log file). ``app`` may name another module in ``run`` that builds on
     ``failing.make_app``; ``env`` overrides, e.g. ``GUNICORN_CMD_ARGS``."""
-    (run / "failing.py").write_text(FAILING_APP.format(slug=project.name), encoding="utf-8")
+    (run / "failing.py").write_text(FAILING_APP.format(slug=project.name, secret=SECRET), encoding="utf-8")
     log = run / "logs" / "app.log"
     environment = {
         "PYTHONPATH": os.pathsep.join([str(project / "src"), str(run)]),

@@ -58,6 +58,10 @@ keepalive = 5
 # access log: take a path out of QUIET_PATHS to log its requests.
 accesslog = "-"
 errorlog = "-"
+# gunicorn's usual access line, without the query string and the referer, which can carry tokens
+# (the app's own reports are scrubbed by reporting/scrub.py).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+
 QUIET_PATHS = frozenset({"/healthz"{% if cookiecutter.use_database %}, "/readyz"{% endif %}})
 
 # No control socket (gunicorn 25.1 and newer open one for `gunicornc`, under $XDG_RUNTIME_DIR or

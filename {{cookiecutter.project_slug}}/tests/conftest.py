@@ -1,12 +1,30 @@
-{%- if cookiecutter.use_database -%}
-import contextlib
-import os
-from collections.abc import Iterator
+{%- set standard_library = [
+    "import asyncio" if cookiecutter.use_email_logging,
+    "import contextlib" if cookiecutter.use_database,
+    "import gzip" if cookiecutter.use_sentry,
+    "import json" if cookiecutter.use_sentry,
+    "import os" if cookiecutter.use_database,
+    "import socket" if cookiecutter.use_email_logging,
+    "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry,
+    "import time" if cookiecutter.use_email_logging,
+    "from collections.abc import Iterator" if cookiecutter.use_database,
+    "from email import message_from_bytes" if cookiecutter.use_email_logging,
+    "from email.policy import default as email_policy" if cookiecutter.use_email_logging,
+    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer" if cookiecutter.use_sentry,
+] | select | list -%}
+{%- if standard_library -%}
+{{ standard_library | join("\n") }}
 
 {% endif -%}
 import pytest
+{%- if cookiecutter.use_sentry %}
+import sentry_sdk
+{%- endif %}
 {%- if cookiecutter.use_database %}
 import sqlalchemy as sa
+{%- endif %}
+{%- if cookiecutter.use_email_logging %}
+from aiosmtpd.controller import Controller
 {%- endif %}
 from flask import {% if cookiecutter.use_database %}Flask, {% endif %}abort
 
@@ -20,11 +38,37 @@ from {{ cookiecutter.project_slug }}.errors import ValidationError
 from {{ cookiecutter.project_slug }}.models import Item
 {%- endif %}
 
+# Values that no report may repeat, each defined here only. A test that proves one absent from a
+# report also proves it was there to leak: the app saw it, or a report was made from it.
+# In the messages of the failing views below; client errors (4xx) show theirs to the client.
 SECRET = "hunter2"
 {%- if cookiecutter.use_database %}
-# A value in a failing INSERT, which no report may repeat.
+# A value in a failing INSERT (store_untrimmed below).
 INSERTED = "inserted-secret-value"
 {%- endif %}
+# What one request carries to the app: tests/test_scrubbing.py sends them all, and checks each
+# reporting channel. Kept out of the views' source, whose lines a traceback shows.
+QUERY_TOKEN = "query-token-value"
+PASSWORD = "body-password"
+NEW_PASSWORD = "body-new-password"
+ACCESS_TOKEN = "body-access-token"
+CARD_NUMBER = "4111 1111 1111 1111"
+EMAIL = "jane@example.com"
+BEARER_TOKEN = "header-token"
+COOKIE = "cookie-value"
+AUTH_TOKEN = "x-auth-token-header"
+API_KEY = "sk-live-local-variable"
+REQUEST_SECRETS = [
+    QUERY_TOKEN,
+    PASSWORD,
+    NEW_PASSWORD,
+    ACCESS_TOKEN,
+    CARD_NUMBER,
+    EMAIL,
+    BEARER_TOKEN,
+    COOKIE,
+    AUTH_TOKEN,
+]
 
 
 def fail():
@@ -204,3 +248,108 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+{%- if cookiecutter.use_email_logging %}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives; ``hold`` makes it wait in DATA until the
+    test sets it (a minute at most, so that a reporter that waits for the server fails the test
+    instead of hanging it: a working one is released at once)."""
+
+    def __init__(self, hold: threading.Event | None = None):
+        self.messages = []
+        self.hold = hold
+        self.holding = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        released = True
+        if self.hold is not None:
+            self.holding.set()
+            released = await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 60)
+        message = message_from_bytes(envelope.content, policy=email_policy)
+        self.messages.append((message, released, session.ssl is not None))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count, seconds=10.0):
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return [message for message, _, _ in self.messages]
+
+
+@pytest.fixture
+def smtp_server():
+    """Start an SMTP server on loopback: ``smtp_server(inbox, **controller_options)``."""
+    controllers = []
+
+    def start(inbox, **options):
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        controllers.append(controller)
+        return controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app):
+    """An app that emails its errors to a server on ``port`` (testing off, as in production)."""
+
+    def mail_app(port, **config):
+        return make_app(
+            TESTING=False,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            ADMINS=["ops@example.com", "dev@example.com"],
+            **config,
+        )
+
+    return mail_app
+{%- endif %}
+{%- if cookiecutter.use_sentry %}
+
+
+class EnvelopeSink(BaseHTTPRequestHandler):
+    """Records each envelope that sentry-sdk posts, raw, and the events in it."""
+
+    events: list
+    envelopes: list
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.envelopes.append(body)
+        lines = body.split(b"\n")
+        for header, payload in zip(lines[1::2], lines[2::2], strict=False):
+            if json.loads(header).get("type") == "event":
+                self.events.append(json.loads(payload))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def sentry_sink():
+    """A DSN for the sink, the events it received and every envelope's raw bytes."""
+    events, envelopes = [], []
+    handler = type("Sink", (EnvelopeSink,), {"events": events, "envelopes": envelopes})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    # A short poll interval: shutdown() waits for the loop to look up.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://public@127.0.0.1:{server.server_port}/1", events, envelopes
+    sentry_sdk.get_client().close()
+    server.shutdown()
+    server.server_close()
+{%- endif %}

@@ -24,7 +24,8 @@ from {{ cookiecutter.project_slug }}.errors import database as database_errors
 from {{ cookiecutter.project_slug }}.errors.database import in_transaction
 from {{ cookiecutter.project_slug }}.models import Item
 
-INSERTED = "inserted-secret-value"  # in the failing INSERT of conftest.py's store_untrimmed
+from conftest import INSERTED
+
 # What a probe or a script sends: the readiness problem, rather than a page for a person.
 ASK_FOR_JSON = {"Accept": "application/json"}
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql"))
@@ -59,8 +60,13 @@ def error_records(caplog):
 def test_creating_an_item_answers_201_with_its_location(client):
     response = client.post("/api/items", json={"name": "  Teapot "})
     assert response.status_code == 201
-    assert response.json == {"id": response.json["id"], "name": "Teapot"}
-    assert client.get(response.headers["Location"]).json == response.json
+    item = response.json
+    assert set(item) == {"id", "name"} and item["name"] == "Teapot"
+    assert response.headers["Location"] == f"/api/items/{item['id']}"
+    assert client.get(response.headers["Location"]).json == {"id": item["id"], "name": "Teapot"}
+    # The next item gets an id of its own.
+    other = client.post("/api/items", json={"name": "Mug"}).json
+    assert other["id"] != item["id"]
 
 
 def test_a_missing_item_is_a_404_problem(client):
@@ -131,6 +137,8 @@ def test_another_integrity_error_is_a_bug_reported_once_as_a_500(client, caplog)
 def test_no_value_of_a_failing_insert_reaches_the_log(client, caplog, capsys):
     client.post("/store-untrimmed")
     [record] = error_records(caplog)
+    # The error held the value, in the statement's parameters; its message does not.
+    assert INSERTED in str(record.exc_info[1].params)
     formatted = logging.Formatter().format(record)
     assert "IntegrityError" in formatted
     assert INSERTED not in formatted
@@ -433,8 +441,12 @@ def test_not_ready_while_the_database_is_unreachable(make_app, caplog):
 def test_migrations_go_down_to_an_empty_database_and_up_to_the_models(app):
     with app.app_context():
         alembic.downgrade("base")
-        assert sa.inspect(db.engine).get_table_names() in ([], ["alembic_version"])
-        alembic.upgrade()
+        try:
+            tables = set(sa.inspect(db.engine).get_table_names())
+        finally:
+            alembic.upgrade()  # the later tests share this database
+        assert tables <= {"alembic_version"}
+        assert "item" in sa.inspect(db.engine).get_table_names()
         assert alembic.compare_metadata() == []
 
 

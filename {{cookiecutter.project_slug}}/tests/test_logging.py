@@ -27,9 +27,12 @@ def test_server_error_raised_on_purpose_is_an_error_record(client, caplog, statu
     assert record.request_id == response.headers["X-Request-ID"]
 
 
-@pytest.mark.parametrize("path", ["/no-such-page", "/api/items/999", "/abort/400", "/abort/429"])
-def test_client_errors_are_not_error_records(client, caplog, path):
-    client.get(path)
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/no-such-page", 404), ("/api/items/999", 404), ("/abort/400", 400), ("/abort/429", 429)],
+)
+def test_client_errors_are_not_error_records(client, caplog, path, status):
+    assert client.get(path).status_code == status
     assert error_records(caplog) == []
 
 
@@ -49,6 +52,14 @@ def test_json_log_format_writes_one_object_per_line_on_stdout(make_app, capsys):
     assert entry["request_id"] == "trace-3"
     assert entry["message"] == "Exception on /fail [GET]"
     assert "RuntimeError: database refused" in entry["exception"]
+
+
+def test_json_log_lines_without_an_error_have_no_exception(make_app, capsys):
+    make_app(LOG_FORMAT="json").logger.warning("disk %d%% full", 91)
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [entry] = [entry for entry in entries if entry["level"] == "WARNING"]
+    assert entry["message"] == "disk 91% full"
+    assert "exception" not in entry
 
 
 def test_building_the_app_twice_logs_each_line_once(make_app, capsys):

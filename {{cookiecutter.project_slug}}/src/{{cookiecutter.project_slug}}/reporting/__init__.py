@@ -4,7 +4,8 @@
 named after the package, so a module's ``logging.getLogger(__name__)`` reports through it too, and
 puts the console handler in place of Flask's default one. Each handler is installed under a fixed
 name, replacing the one an earlier app put there, so building the app twice (as the tests do)
-never writes a line twice, and each stamps its records with the id of their request.
+never writes a line twice. Each stamps its records with the id of their request, and scrubs them
+(``scrub.ScrubFilter``) before it formats them: no channel repeats a secret from a request.
 
 Each reporter says at start-up, at INFO, whether it is on and where its reports go, when the app is
 built to serve. The ``flask`` command's other commands (``db``, ``routes``, ``shell``) keep quiet
@@ -25,6 +26,7 @@ from ..request_id import request_id
     "sentry" if cookiecutter.use_sentry,
 ] | select | list %}
 from . import {{ reporters | join(", ") }}
+from .scrub import ScrubFilter
 
 
 class RequestIdFilter(logging.Filter):
@@ -43,6 +45,7 @@ def install(logger: logging.Logger, name: str, handler: logging.Handler | None) 
     if handler is not None:
         handler.set_name(name)
         handler.addFilter(RequestIdFilter())
+        handler.addFilter(ScrubFilter())
         logger.addHandler(handler)
 
 

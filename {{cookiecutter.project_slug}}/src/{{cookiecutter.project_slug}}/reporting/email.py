@@ -6,8 +6,10 @@ never delays a response. ``logging.shutdown`` (run at exit) closes the handler, 
 still queued.
 
 The same error (exception type and the line that raised it) is emailed at most once per
-``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. A failure to
-send is reported on stderr at most once per window too.
+``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. The handler
+remembers at most ``FLOOD_MEMORY`` errors: an error quiet for a window is forgotten, and past the
+limit the one emailed longest ago. A failure to send is reported on stderr at most once per window
+too.
 """
 
 import contextlib
@@ -25,8 +27,12 @@ from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
+from .scrub import scrub_text
+
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
+# How many different errors the flood control remembers at most.
+FLOOD_MEMORY = 1000
 # Where the standard library and installed packages live: code there is not the app's own.
 LIBRARIES = tuple(
     {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
@@ -44,7 +50,8 @@ User agent:     %(user_agent)s
 
 
 class RequestDetails(logging.Filter):
-    """Copy what the email needs onto the record while the request is still there to read.
+    """Copy what the email needs onto the record while the request is still there to read,
+    scrubbed as the record's message is (``scrub``): the email may cross the network in clear.
 
     The listener thread has no request context: read there, every field would be empty.
     """
@@ -52,11 +59,11 @@ class RequestDetails(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         in_request = has_request_context()
         record.method = request.method if in_request else "-"
-        record.path = request.path if in_request else None
-        # Without the query string, which can hold tokens; the email may cross the network in clear.
-        record.url = request.base_url if in_request else "-"
+        record.path = scrub_text(request.path) if in_request else None
+        # Without the query string, which can hold tokens.
+        record.url = scrub_text(request.base_url) if in_request else "-"
         record.remote_addr = (request.remote_addr if in_request else None) or "-"
-        record.user_agent = (request.user_agent.string if in_request else None) or "-"
+        record.user_agent = scrub_text(request.user_agent.string if in_request else "") or "-"
         record.error_name, record.fingerprint = describe(record)
         return True
 
@@ -137,8 +144,8 @@ class MailHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         now = monotonic()
-        self.forget_quiet_errors(now)
         fingerprint: str = vars(record)["fingerprint"]
+        self.forget_old_errors(now, keep=fingerprint)
         # An error not emailed before is due, as if its last email were infinitely long ago.
         sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
         if now - sent_at < self.flood_window:
@@ -156,11 +163,17 @@ class MailHandler(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def forget_quiet_errors(self, now: float) -> None:
-        """Drop errors last emailed a window ago with none held back since: nothing to report."""
+    def forget_old_errors(self, now: float, keep: str) -> None:
+        """Drop errors last emailed a window ago with none held back since: nothing to report.
+        Then, should the table still be full, the errors emailed longest ago, but never ``keep``,
+        the error about to be counted."""
         for fingerprint, (sent_at, held_back) in list(self.last_sent.items()):
             if not held_back and now - sent_at >= self.flood_window:
                 del self.last_sent[fingerprint]
+        if keep in self.last_sent:
+            return
+        while len(self.last_sent) >= FLOOD_MEMORY:
+            del self.last_sent[min(self.last_sent, key=lambda error: self.last_sent[error][0])]
 
     def send(self, subject: str, body: str) -> None:
         message = EmailMessage()
@@ -191,7 +204,8 @@ class MailHandler(logging.Handler):
         self.last_failure = now
         error = sys.exc_info()[1]
         print(
-            f"Could not email an error report through {self.host}:{self.port}: {error!r} "
+            f"Could not email an error report through {self.host}:{self.port}: "
+            f"{scrub_text(repr(error))} "
             f"(further failures in the next {self.flood_window:g} seconds are not shown)",
             file=sys.stderr,
         )

@@ -5,28 +5,29 @@ each unhandled exception, and sentry-sdk's logging integration every ERROR recor
 ``errors`` logs for an ``abort(5xx)``; the two reports of one exception are merged into one event.
 Each event is tagged with the request id.
 
-Events are scrubbed before they leave the process:
+Events are scrubbed before they leave the process, by the rules every other channel follows
+(``reporting.scrub``):
 
 - sentry-sdk's ``EventScrubber``, made recursive and with card and email keys added, replaces
   values under sensitive keys (``password``, ``token``, ``authorization``, ``cookie``,
   ``remote_addr``...) in headers, the request body, local variables and breadcrumbs;
-- ``scrub`` (the ``before_send`` hook) drops cookies, masks the value of any key that contains a
-  sensitive word (``access_token``, ``X-Auth-Token``, ``new_password``), and masks query-string
-  values and anything shaped like a card number or an email address wherever they appear: the
-  request, the exception's message, local variables (the WSGI environ, a request's repr).
-
+- ``scrub`` (the ``before_send`` hook) drops cookies and masks every query-string value, then
+  applies ``scrub.scrub_data`` to the whole event: the value of any key that contains a sensitive
+  word (``access_token``, ``X-Auth-Token``, ``new_password``), and sensitive pairs, card numbers,
+  email addresses and query values wherever they appear: the request, the exception's message,
+  a log record's, local variables (the WSGI environ, a request's repr). An event from outside a
+  request (a background job, another library's logger) is scrubbed the same way.
 {%- if cookiecutter.use_database %}
 
 An event for a database error keeps no local variables: SQLAlchemy's frames hold the statement's
 parameters, and the view's the values it was about to store.
 {%- endif %}
 
-sentry-sdk's ``send_default_pii`` stays off. To send more, take keys out of ``DENYLIST`` or a
-step out of ``scrub``.
+sentry-sdk's ``send_default_pii`` stays off. To mask more, add a rule to ``reporting.scrub``: every
+channel follows. To send more to Sentry alone, take keys out of ``DENYLIST``.
 """
 
 import logging
-import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import cast
 from urllib.parse import parse_qsl, urlsplit
@@ -41,48 +42,12 @@ from sqlalchemy.exc import StatementError
 {%- endif %}
 
 from ..request_id import request_id
+from .scrub import FILTERED, scrub_data
 
 logger = logging.getLogger(__name__)
-FILTERED = "[Filtered]"
 DENYLIST = [*DEFAULT_DENYLIST, "card", "card_number", "cvc", "cvv", "email", "query_string"]
-CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A value in a URL's query string, wherever a URL shows up (the request, a repr, the WSGI environ).
-QUERY_VALUE = re.compile(r"([?&][^=&#\s'\"<>]+=)[^&#\s'\"<>]+")
-# A key whose value is masked wherever it appears: "access_token", "X-Auth-Token", "new_password"...
-SENSITIVE_KEY = re.compile(
-    r"passw|secret|token|auth|cookie|session|api.?key|card|cvc|cvv|email", re.IGNORECASE
-)
 # Identifiers and timings the SDK sets itself; nothing a user typed is in them.
 SDK_MEMBERS = frozenset({"event_id", "timestamp", "start_timestamp", "contexts", "sdk"})
-
-
-def passes_luhn(digits: str) -> bool:
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
-def mask_card_number(match: re.Match[str]) -> str:
-    return FILTERED if passes_luhn(re.sub(r"\D", "", match[0])) else match[0]
-
-
-def mask(value: object) -> object:
-    """``value`` with sensitive keys' values, card numbers, email addresses and query values masked,
-    however deep."""
-    if isinstance(value, str):
-        value = QUERY_VALUE.sub(rf"\1{FILTERED}", value)
-        return EMAIL.sub(FILTERED, CARD_NUMBER.sub(mask_card_number, value))
-    if isinstance(value, dict):
-        return {
-            key: FILTERED if isinstance(key, str) and SENSITIVE_KEY.search(key) else mask(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [mask(item) for item in value]
-    return value
 
 
 {%- if cookiecutter.use_database %}
@@ -119,9 +84,11 @@ def scrub(event: Event, hint: Hint) -> Event:
         request["query_string"] = "&".join(f"{name}={FILTERED}" for name, _ in pairs)
     if has_request_context():
         event.setdefault("tags", {})["request_id"] = request_id()
-    # Each member keeps its shape: mask only replaces strings, and values under sensitive keys.
-    masked = {key: value if key in SDK_MEMBERS else mask(value) for key, value in event.items()}
-    return cast(Event, masked)
+    # Each member keeps its shape: scrub_data replaces strings, and values under sensitive keys.
+    scrubbed = {
+        key: value if key in SDK_MEMBERS else scrub_data(value) for key, value in event.items()
+    }
+    return cast(Event, scrubbed)
 
 
 def release(app: Flask) -> str | None:
