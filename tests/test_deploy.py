@@ -25,7 +25,6 @@ from conftest import (
     combination,
     database_matrix,
     get,
-    gunicorn,
     gunicorn_process,
     matrix,
     require,

@@ -7,6 +7,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import (
     CONTEXT,
@@ -150,11 +151,15 @@ def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
 
 @matrix
 def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
-    """Every run of the project's tests measures branch coverage of its package and fails below
-    ``fail_under`` (``assert_project_tests_pass`` sees the gate pass where the suites run)."""
-    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    """The project's CI runs its tests with branch coverage of its package, failing below
+    ``fail_under`` (``assert_project_tests_pass`` sees the gate pass where the suites run); a run
+    of one file's tests does not measure."""
+    project = bakery(answers)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert {"run": "uv run pytest --cov"} in workflow["jobs"]["test"]["steps"]
     tool = pyproject["tool"]
-    assert "--cov" in tool["pytest"]["ini_options"]["addopts"]
+    assert "--cov" not in tool["pytest"]["ini_options"]["addopts"]  # one file's tests run without it
     assert tool["coverage"]["run"] == {"source_pkgs": [SLUG], "branch": True}
     assert tool["coverage"]["report"]["fail_under"] >= 90
 
