@@ -46,6 +46,9 @@ def expected_files(answers: dict) -> set[str]:
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
+        f"{PACKAGE}/docs.py": pages,
+        f"{PACKAGE}/openapi.py": True,
+        f"{PACKAGE}/schemas.py": True,
         f"{PACKAGE}/py.typed": True,
         f"{PACKAGE}/request_id.py": True,
         f"{PACKAGE}/errors/__init__.py": True,
@@ -72,12 +75,14 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_database.py": answers["use_database"],
         f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/templates/base.html": pages,
+        f"{PACKAGE}/templates/docs.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
         f"{PACKAGE}/templates/errors/404.html": pages,
         f"{PACKAGE}/templates/errors/error.html": pages,
         "tests/conftest.py": True,
         "tests/test_any_request.py": True,
         "tests/test_app.py": True,
+        "tests/test_openapi.py": True,
         "tests/test_email.py": answers["use_email_logging"],
         "tests/test_health.py": True,
         "tests/test_logfile.py": answers["use_file_logging"],
@@ -94,11 +99,12 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
     (the ``dev`` dependency group)."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn[gevent]", "python-dotenv"}
+    runtime = {"flask", "gunicorn[gevent]", "pydantic", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"hypothesis", "mypy", "pytest", "ruff"}
+    runtime |= {"swagger-ui-bundle-v2"} if answers["error_format"] != "json" else set()
+    dev = {"hypothesis", "mypy", "openapi-spec-validator", "pytest", "ruff", "schemathesis"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}

@@ -129,7 +129,8 @@ def test_the_readme_tries_every_route(tmp_path):
     app = create_app({"TESTING": True, "LOG_FILE": str(tmp_path / "app.log")})
     urls = app.url_map.bind("localhost")
     endpoints = {urls.match(path, method=method or "GET")[0] for method, path in tried}
-    assert endpoints == {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assets = {"static", "docs.static", "docs.initializer"}
+    assert endpoints == {rule.endpoint for rule in app.url_map.iter_rules()} - assets
 
 
 def test_check_config_refuses_what_create_app_refuses(production_environment):
@@ -156,10 +157,15 @@ def test_the_index_links_the_api_and_the_probes(client):
     assert response.mimetype == "application/json"
     links = response.get_json()["links"]
 {%- if cookiecutter.use_database %}
-    assert links == {"items": "/api/items", "health": "/healthz", "readiness": "/readyz"}
+    assert links == {
+        "items": "/api/items",
+        "health": "/healthz",
+        "readiness": "/readyz",
+        "openapi": "/openapi.json",
+    }
     assert client.get(links["readiness"]).status_code == 200
 {%- else %}
-    assert links == {"items": "/api/items", "health": "/healthz"}
+    assert links == {"items": "/api/items", "health": "/healthz", "openapi": "/openapi.json"}
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
     # The collection takes POST; a GET finds it there (405, not 404).

@@ -14,7 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .database import alembic, db
 from .errors.database import RETRY_AFTER
+from .openapi import operation
 from .request_id import request_id
+from .schemas import Readiness
 
 # Where Alembic records the revision a database is at (read directly: Alembic's own API logs).
 VERSION_TABLE = sa.table("alembic_version", sa.column("version_num"))
@@ -36,6 +38,7 @@ def not_ready(detail: str) -> ResponseReturnValue:
     return problem, 503, headers
 
 
+@operation("Readiness: the database is up to date", response=Readiness, problems=(503,))
 def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as connection:
