@@ -1,11 +1,17 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
+import contextlib
+import importlib
 import re
 import shutil
+import sys
 import tomllib
+from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
+from types import ModuleType
 
+import openapi_spec_validator
 import pytest
 
 from conftest import (
@@ -204,6 +210,34 @@ def test_mypy_strict_passes_on_src(bakery, answers, mypy):
     status, report = mypy(bakery(answers))
     assert status == 0, report
     assert report.startswith("Success: no issues found"), report
+
+
+@contextlib.contextmanager
+def imported(project: Path) -> Iterator[ModuleType]:
+    """The baked project's package, imported in this process; forgotten again afterwards, since
+    every project's package has the same name."""
+
+    def forget() -> None:
+        for name in [name for name in sys.modules if name == SLUG or name.startswith(f"{SLUG}.")]:
+            del sys.modules[name]
+
+    forget()
+    sys.path.insert(0, str(project / "src"))
+    try:
+        yield importlib.import_module(SLUG)
+    finally:
+        sys.path.remove(str(project / "src"))
+        forget()
+
+
+@matrix
+def test_openapi_document_is_valid_openapi_3_1(bakery, answers, tmp_path):
+    """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1."""
+    with imported(bakery(answers)) as package:
+        config = {"TESTING": True, "DATABASE_URL": "sqlite://", "LOG_FILE": str(tmp_path / "app.log")}
+        document = package.create_app(config).test_client().get("/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    openapi_spec_validator.validate(document)
 
 
 @pytest.mark.parametrize("answers", [combination()])

@@ -15,7 +15,9 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+{%- if cookiecutter.use_database %}
 from hypothesis.stateful import run_state_machine_as_test
+{%- endif %}
 from openapi_spec_validator import validate
 from pydantic import BaseModel, Field, field_validator
 
