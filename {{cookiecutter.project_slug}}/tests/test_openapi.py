@@ -13,6 +13,9 @@ from typing import Annotated
 
 import pytest
 import schemathesis
+{%- if cookiecutter.use_database %}
+import sqlalchemy as sa
+{%- endif %}
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 {%- if cookiecutter.use_database %}
@@ -181,9 +184,12 @@ def test_a_bug_in_a_validator_is_a_500_reported_once(client, caplog):
 )
 def test_input_schemas_refuse_what_the_columns_would(mapper):
     """``<Model>In`` in ``schemas.py`` requires each column the database requires, and allows no
-    string longer than its column: the database never sees a value it would refuse."""
+    string longer than its column nor one with a NUL: the database never sees a value it would
+    refuse."""
     model = mapper.class_
-    schema = getattr(schemas, f"{model.__name__}In").model_json_schema()
+    declared = getattr(schemas, f"{model.__name__}In", None)
+    assert declared is not None, f"declare {model.__name__}In in schemas.py"
+    schema = declared.model_json_schema()
     for column in mapper.columns:
         if column.primary_key or column.name not in schema["properties"]:
             continue
@@ -191,6 +197,10 @@ def test_input_schemas_refuse_what_the_columns_would(mapper):
         length = getattr(column.type, "length", None)
         if length is not None:
             assert field.get("maxLength", length + 1) <= length, f"{column.name}: maxLength"
+        if isinstance(column.type, sa.String):
+            # PostgreSQL refuses a NUL in text: a 500 unless the schema refuses it first.
+            pattern = field.get("pattern", "")
+            assert not re.search(pattern, "a\x00b"), f"{column.name}: pattern=PRINTABLE"
         if not column.nullable and column.default is None and column.server_default is None:
             assert column.name in schema.get("required", []), f"{column.name}: required"
 {%- endif %}
