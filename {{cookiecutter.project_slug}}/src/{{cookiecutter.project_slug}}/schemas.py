@@ -17,8 +17,10 @@ from .models import NAME_LENGTH
 NAME_LENGTH = 80
 {%- endif %}
 
-# Text without control characters, which a log line shows as it is{% if cookiecutter.use_database %} and PostgreSQL can store (it
-# refuses a NUL in any text column){% endif %}: give every string field this pattern, or a stricter one.
+# Text without control characters: give every string field this pattern, or a stricter one.
+{%- if cookiecutter.use_database %}
+# PostgreSQL refuses a NUL in a text column: without the pattern, a 500 instead of a 422.
+{%- endif %}
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 # The same, and no space at either end{% if cookiecutter.use_database %} (the database keeps names trimmed){% endif %}.
 NAME_PATTERN = r"^[^ \x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\x9f])?$"
