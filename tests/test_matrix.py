@@ -183,7 +183,7 @@ def test_whitespace_is_clean(bakery, answers):
             assert not BLOCK_OPENING_WITH_A_BLANK_LINE.search(text), f"{relative}: blank line after {{"
         else:
             # A README's Python blocks have Python's blank lines, which ruff format gives them.
-            prose = PYTHON_BLOCK.sub("", text) if suffix == ".md" else text
+            prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
             assert "\n\n\n" not in prose, f"{relative}: two blank lines in a row"
 
 
