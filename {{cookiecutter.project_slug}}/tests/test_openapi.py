@@ -107,6 +107,27 @@ def test_api_errors_are_problems_of_one_shared_schema(document):
                     }
 {%- endif %}
 
+{%- if cookiecutter.error_format != "json" %}
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_app_itself(service):
+    client = service.test_client()
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self';" in policy
+    assert 'data-url="/openapi.json"' in response.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert len(assets) == 3
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_the_index_page_links_the_document_and_the_docs(service):
+    page = service.test_client().get("/", headers={"Accept": "text/html"}).text
+    assert 'href="/openapi.json"' in page and 'href="/docs"' in page
+{%- endif %}
+
 
 class Order(BaseModel):
     name: str
