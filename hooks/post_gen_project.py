@@ -16,6 +16,7 @@ PACKAGE = "src/{slug}"
 # (variable, value) -> paths, relative to the project, that this answer makes unused.
 UNUSED = {
     ("error_format", "json"): [
+        f"{PACKAGE}/docs.py",
         f"{PACKAGE}/errors/negotiation.py",
         f"{PACKAGE}/errors/pages.py",
         f"{PACKAGE}/templates",

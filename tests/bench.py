@@ -10,6 +10,10 @@
 - one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
   teardown Flask runs through asgiref at the end of every request, next to Flask-SQLAlchemy, which
   the generated database projects use;
+- POST /api/items answered 201 and 422, and a problem+json 404, in the default project with its
+  requests validated from declared pydantic schemas, next to the same project from the template
+  whose views checked requests by hand (median of 5 rounds of ``--requests``); and importing the
+  package and building the app in a fresh process, with pydantic's own import (median of N);
 - a failing request while the SMTP server (aiosmtpd) sleeps 2 s in DATA: email reports off, the
   generated email reporting, and ``SMTPHandler`` attached as the Flask docs show; and the emails
   each sends for 30 identical errors;
@@ -98,6 +102,90 @@ def app_with(extension, config):
 lite = app_with(SQLAlchemyLite(), {{"SQLALCHEMY_ENGINES": {{"default": "sqlite://"}}}})
 flask_sqlalchemy = app_with(SQLAlchemy(), {{"SQLALCHEMY_DATABASE_URI": "sqlite://"}})
 print(*(per_request(app, "/", {{}}, {requests}) for app in (lite, flask_sqlalchemy)))
+"""
+
+# The last template whose views validated requests by hand (before the declared schemas of issue 15).
+HAND_WRITTEN = "8709e1d2ecfc396fcaca13e01039239066861584"
+
+# Run inside a baked database project: microseconds per POST /api/items answered 201 (a new name
+# each time) and 422 (an empty name), and per problem+json 404 of GET /api/items/999: the median of
+# 5 rounds.
+CONTRACT_TIMING = """
+import itertools, statistics, sys, tempfile, time
+from {slug} import create_app
+from {slug}.database import alembic
+
+def per_request(call, requests):
+    rounds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(requests):
+            call()
+        rounds.append((time.perf_counter() - start) / requests * 1e6)
+    return statistics.median(rounds)
+
+database = tempfile.mkdtemp()
+app = create_app({{"TESTING": True, "DATABASE_URL": f"sqlite:///{{database}}/bench.db"}})
+with app.app_context():
+    alembic.upgrade()
+client = app.test_client()
+names = itertools.count()
+created = per_request(lambda: client.post("/api/items", json={{"name": f"item {{next(names)}}"}}), {requests})
+invalid = per_request(lambda: client.post("/api/items", json={{"name": ""}}), {requests})
+missing = per_request(lambda: client.get("/api/items/999"), {requests})
+print(created, invalid, missing)
+"""
+
+# Run inside a baked database project: microseconds to validate one request's body, by the checks
+# the views used to make by hand and by ``parse(ItemIn)``, taking turns in one process, each in a
+# fresh request context: a valid name and an empty one (the fastest of 5 rounds each).
+VALIDATION_TIMING = """
+import time
+from flask import request
+from {slug} import create_app
+from {slug}.errors import ValidationError
+from {slug}.models import NAME_LENGTH
+from {slug}.openapi import parse
+from {slug}.schemas import ItemIn
+
+def by_hand():
+    data = request.get_json()
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({{"#/name": "must be a non-empty string"}})
+    name = name.strip()
+    if len(name) > NAME_LENGTH or not name.isprintable():
+        raise ValidationError({{"#/name": f"must be printable, at most {{NAME_LENGTH}} characters"}})
+    return name
+
+def declared():
+    return parse(ItemIn).name
+
+app = create_app({{"TESTING": True, "DATABASE_URL": "sqlite://"}})
+results = []
+for body in ({{"name": "Teapot"}}, {{"name": ""}}):
+    fastest = {{by_hand: float("inf"), declared: float("inf")}}
+    for _ in range(5):
+        for check in fastest:
+            start = time.perf_counter()
+            for _ in range({requests}):
+                with app.test_request_context("/api/items", method="POST", json=body):
+                    try:
+                        check()
+                    except ValidationError:
+                        pass
+            fastest[check] = min(fastest[check], (time.perf_counter() - start) / {requests} * 1e6)
+    results += fastest.values()
+print(*results)
+"""
+
+# Run inside a baked project: seconds to import the package and build the app, in a fresh process.
+STARTUP_TIMING = """
+import time
+start = time.perf_counter()
+from {slug} import create_app
+create_app({{"TESTING": True, "DATABASE_URL": "sqlite://"}})
+print(time.perf_counter() - start)
 """
 
 # Run inside a baked project with email reports: per-request milliseconds and emails sent.
@@ -261,6 +349,61 @@ def not_found(requests: int) -> None:
             bare, generated = run_in(project, script, accept)
             row = f"{label} (microseconds)"
             print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{generated / bare:>7.2f}x")
+
+
+def contract(requests: int, runs: int) -> None:
+    """POST /api/items (201 and 422) and a problem+json 404, with the requests validated by
+    pydantic from the declared schemas next to the hand-written checks they replaced; and what
+    importing the package and building the app costs, with pydantic's own import alone."""
+    with tempfile.TemporaryDirectory() as output:
+        baseline = Path(output, "template")
+        baseline.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(TEMPLATE), "archive", HAND_WRITTEN], check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive.stdout, check=True)
+        projects = {}
+        for name, template in (("hand-written", baseline), ("declared", TEMPLATE)):
+            command = [*COOKIECUTTER, "--no-input", str(template), "-o", f"{output}/{name}", *NO_REPORTING]
+            subprocess.run(command, check=True, capture_output=True)
+            projects[name] = next(Path(output, name).iterdir())
+        # The two projects take turns, three times, and each keeps its fastest run: on a shared
+        # machine a burst of load then slows both alike rather than one of them.
+        runs_of = {name: [] for name in projects}
+        for _ in range(3):
+            for name, project in projects.items():
+                script = CONTRACT_TIMING.format(slug=project.name, requests=requests)
+                runs_of[name].append(run_in(project, script))
+        timings = {name: [min(row) for row in zip(*runs, strict=True)] for name, runs in runs_of.items()}
+        validation = run_in(
+            projects["declared"],
+            VALIDATION_TIMING.format(slug=projects["declared"].name, requests=requests),
+        )
+        startup = {name: [] for name in projects}
+        for _ in range(runs):
+            for name, project in projects.items():
+                startup[name] += run_in(project, STARTUP_TIMING.format(slug=project.name))
+    pydantic = statistics.median(
+        run_in(
+            TEMPLATE,
+            "import time; t = time.perf_counter(); import pydantic.main; print(time.perf_counter() - t)",
+        )[0]
+        for _ in range(runs)
+    )
+    print(f"{'one request through the test client':<44}{'by hand':>12}{'declared':>12}{'ratio':>8}")
+    rows = ["POST /api/items, 201", "POST /api/items, 422", "GET /api/items/999, 404 problem"]
+    for row, hand, declared in zip(rows, timings["hand-written"], timings["declared"], strict=True):
+        label = f"{row} (microseconds)"
+        print(f"{label:<44}{hand:>12.1f}{declared:>12.1f}{declared / hand:>7.2f}x")
+    rows = ["  the validation alone, valid body", "  the validation alone, empty name"]
+    for row, (hand, declared) in zip(rows, zip(validation[::2], validation[1::2], strict=True), strict=True):
+        label = f"{row} (microseconds)"
+        print(f"{label:<44}{hand:>12.1f}{declared:>12.1f}{declared / hand:>7.2f}x")
+    hand, declared = (statistics.median(startup[name]) * 1000 for name in projects)
+    label = "import + create_app, median (milliseconds)"
+    print(f"{label:<44}{hand:>12.1f}{declared:>12.1f}{declared / hand:>7.2f}x")
+    label = "of which import pydantic alone, median (ms)"
+    print(f"{label:<44}{'':>12}{pydantic * 1000:>12.1f}")
 
 
 def database_request(requests: int) -> None:
@@ -462,6 +605,7 @@ SECTIONS = {
     "bake": bake_and_matrix,
     "not-found": lambda options: not_found(options.requests),
     "database": lambda options: database_request(options.requests),
+    "contract": lambda options: contract(options.requests, options.bakes),
     "email": lambda options: email_reports(requests=300),
     "rotation": lambda options: rotation(requests=3000, workers=4),
     "served-404": lambda options: served_not_found(options.requests),

@@ -1,11 +1,17 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
+import contextlib
+import importlib
 import re
 import shutil
+import sys
 import tomllib
+from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
+from types import ModuleType
 
+import openapi_spec_validator
 import pytest
 import yaml
 
@@ -26,6 +32,7 @@ FLASK_TEMPLATES = f"{PACKAGE}/templates/"
 BLOCK_OPENING_WITH_A_BLANK_LINE = re.compile(
     r"^[ \t]*(?:def|class|if|elif|else|for|while|with|try|except|finally)\b[^\n]*:\n[ \t]*\n", re.MULTILINE
 )
+PYTHON_BLOCK = re.compile(r"^```python\n.*?^```$", re.MULTILINE | re.DOTALL)
 # GitHub Actions' own expressions, ``${{ ... }}``, are not Jinja.
 RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
 
@@ -48,6 +55,9 @@ def expected_files(answers: dict) -> set[str]:
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
+        f"{PACKAGE}/docs.py": pages,
+        f"{PACKAGE}/openapi.py": True,
+        f"{PACKAGE}/schemas.py": True,
         f"{PACKAGE}/py.typed": True,
         f"{PACKAGE}/request_id.py": True,
         f"{PACKAGE}/sessions.py": True,
@@ -76,12 +86,14 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_database.py": answers["use_database"],
         f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/templates/base.html": pages,
+        f"{PACKAGE}/templates/docs.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
         f"{PACKAGE}/templates/errors/404.html": pages,
         f"{PACKAGE}/templates/errors/error.html": pages,
         "tests/conftest.py": True,
         "tests/test_any_request.py": True,
         "tests/test_app.py": True,
+        "tests/test_openapi.py": True,
         "tests/test_email.py": answers["use_email_logging"],
         "tests/test_health.py": True,
         "tests/test_logfile.py": answers["use_file_logging"],
@@ -99,11 +111,12 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
     (the ``dev`` dependency group)."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn[gevent]", "python-dotenv"}
+    runtime = {"flask", "gunicorn[gevent]", "pydantic", "python-dotenv"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    dev = {"hypothesis", "mypy", "pre-commit", "pytest", "pytest-cov", "ruff"}
+    runtime |= {"swagger-ui-bundle-v2"} if answers["error_format"] != "json" else set()
+    dev = {"hypothesis", "mypy", "openapi-spec-validator", "pre-commit", "pytest", "pytest-cov", "ruff", "schemathesis"}
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}
@@ -169,7 +182,7 @@ def test_no_template_residue(bakery, answers):
     for relative, _, text in texts(bakery(answers)):
         if relative.startswith(FLASK_TEMPLATES):
             # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
-            assert "{%" in text and "cookiecutter" not in text, relative
+            assert ("{%" in text or "{{" in text) and "cookiecutter" not in text, relative
         elif any(fnmatch(relative, raw) for raw in CONTEXT["_copy_without_render"]):
             # Copied as it is, so Jinja here is the project's own (a test's broken template).
             assert "cookiecutter" not in text.lower(), relative
@@ -189,7 +202,9 @@ def test_whitespace_is_clean(bakery, answers):
             assert "\n\n\n\n" not in text, f"{relative}: three blank lines in a row"
             assert not BLOCK_OPENING_WITH_A_BLANK_LINE.search(text), f"{relative}: blank line after {{"
         else:
-            assert "\n\n\n" not in text, f"{relative}: two blank lines in a row"
+            # A README's Python blocks have Python's blank lines, which ruff format gives them.
+            prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
+            assert "\n\n\n" not in prose, f"{relative}: two blank lines in a row"
 
 
 @matrix
@@ -218,6 +233,34 @@ def test_mypy_strict_passes_on_src(bakery, answers, mypy):
     status, report = mypy(bakery(answers))
     assert status == 0, report
     assert report.startswith("Success: no issues found"), report
+
+
+@contextlib.contextmanager
+def imported(project: Path) -> Iterator[ModuleType]:
+    """The baked project's package, imported in this process; forgotten again afterwards, since
+    every project's package has the same name."""
+
+    def forget() -> None:
+        for name in [name for name in sys.modules if name == SLUG or name.startswith(f"{SLUG}.")]:
+            del sys.modules[name]
+
+    forget()
+    sys.path.insert(0, str(project / "src"))
+    try:
+        yield importlib.import_module(SLUG)
+    finally:
+        sys.path.remove(str(project / "src"))
+        forget()
+
+
+@matrix
+def test_openapi_document_is_valid_openapi_3_1(bakery, answers, tmp_path):
+    """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1."""
+    with imported(bakery(answers)) as package:
+        config = {"TESTING": True, "DATABASE_URL": "sqlite://", "LOG_FILE": str(tmp_path / "app.log")}
+        document = package.create_app(config).test_client().get("/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    openapi_spec_validator.validate(document)
 
 
 @pytest.mark.parametrize("answers", [combination()])

@@ -17,7 +17,7 @@ SCREENSHOTS = TEMPLATE / "build" / "screenshots"
 HTML_FORMATS = [combination(), combination(error_format="html")]
 
 
-def open_in_chromium(url: str, screenshot: Path, profile: Path) -> str:
+def open_in_chromium(url: str, screenshot: Path, profile: Path, *flags: str) -> str:
     """Load ``url`` in headless Chromium: save a screenshot, and return the rendered DOM."""
     # Debian's chromium here; GitHub's Ubuntu runners have Google Chrome, which takes the same flags.
     chromium = require("chromium", "chromium-browser", "google-chrome")
@@ -36,6 +36,7 @@ def open_in_chromium(url: str, screenshot: Path, profile: Path) -> str:
             "--window-size=900,600",
             f"--screenshot={screenshot}",
             "--dump-dom",
+            *flags,
             url,
         ],
         capture_output=True,

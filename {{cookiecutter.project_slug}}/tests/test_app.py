@@ -203,10 +203,15 @@ def test_the_index_links_the_api_and_the_probes(client):
     assert response.mimetype == "application/json"
     links = response.get_json()["links"]
 {%- if cookiecutter.use_database %}
-    assert links == {"items": "/api/items", "health": "/healthz", "readiness": "/readyz"}
+    assert links == {
+        "items": "/api/items",
+        "health": "/healthz",
+        "readiness": "/readyz",
+        "openapi": "/openapi.json",
+    }
     assert client.get(links["readiness"]).status_code == 200
 {%- else %}
-    assert links == {"items": "/api/items", "health": "/healthz"}
+    assert links == {"items": "/api/items", "health": "/healthz", "openapi": "/openapi.json"}
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
     # The collection takes POST; a GET finds it there (405 while it takes only POST, not 404).

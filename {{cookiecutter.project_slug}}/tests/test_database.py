@@ -58,7 +58,7 @@ def error_records(caplog):
 
 
 def test_creating_an_item_answers_201_with_its_location(client):
-    response = client.post("/api/items", json={"name": "  Teapot "})
+    response = client.post("/api/items", json={"name": "Teapot"})
     assert response.status_code == 201
     item = response.json
     assert set(item) == {"id", "name"} and item["name"] == "Teapot"
@@ -80,11 +80,24 @@ def test_an_id_beyond_the_id_column_is_a_404(client):
     assert client.get(f"/api/items/{10**30}").status_code == 404
 
 
-@pytest.mark.parametrize("name", ["x" * 81, "tab\there", "nul\x00", "lone \ud800 surrogate"])
-def test_a_name_the_database_would_refuse_is_a_422(client, name):
-    response = client.post("/api/items", json={"name": name})
+@pytest.mark.parametrize("name", ["x" * 81, " Teapot", "Teapot ", "tab\there", "nul\x00"])
+def test_a_name_the_database_would_refuse_is_a_422_before_any_insert(app, name):
+    statements = []
+    with app.app_context():
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
+    response = app.test_client().post("/api/items", json={"name": name})
     assert response.status_code == 422
     assert "#/name" in response.text
+    assert not [statement for statement in statements if "INSERT" in statement]
+
+
+def test_a_lone_surrogate_is_a_400_that_says_so(client):
+    # Not text that UTF-8, or the database, can store: I-JSON (RFC 7493) refuses it.
+    response = client.post("/api/items", json={"name": "lone \ud800 surrogate"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.text
 
 
 def test_a_duplicate_name_is_a_409_pointing_at_the_name(client):

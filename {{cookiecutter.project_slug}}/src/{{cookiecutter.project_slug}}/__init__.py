@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Flask
 {% if cookiecutter.layout == "blueprints" %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions
+from . import {% if cookiecutter.use_database %}database, {% endif %}{% if cookiecutter.error_format != "json" %}docs, {% endif %}errors, health, openapi, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
 from .main import bp as main_bp
 {%- else %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}errors, health, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions, views
+from . import {% if cookiecutter.use_database %}database, {% endif %}{% if cookiecutter.error_format != "json" %}docs, {% endif %}errors, health, openapi, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions, views
 from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
@@ -44,6 +44,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
 {%- if cookiecutter.use_database %}
     readiness.init_app(app)
+{%- endif %}
+    openapi.init_app(app)
+{%- if cookiecutter.error_format != "json" %}
+    docs.init_app(app)
 {%- endif %}
     return app
 

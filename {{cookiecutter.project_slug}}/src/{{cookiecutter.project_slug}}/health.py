@@ -8,7 +8,11 @@ moves the probe.
 
 from flask import Flask
 
+from .openapi import operation
+from .schemas import Health
 
+
+@operation("Liveness: the process answers", response=Health)
 def healthz() -> tuple[dict[str, str], dict[str, str]]:
     return {"status": "ok"}, {"Cache-Control": "no-store"}
 

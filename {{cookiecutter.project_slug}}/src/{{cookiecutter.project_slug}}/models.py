@@ -19,6 +19,3 @@ class Item(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
-
-    def to_dict(self) -> dict[str, int | str]:
-        return {"id": self.id, "name": self.name}

@@ -17,6 +17,8 @@ from werkzeug.exceptions import ServiceUnavailable
 from .database import alembic, db
 from .errors import http_error_response
 from .errors.database import RETRY_AFTER
+from .openapi import operation
+from .schemas import Readiness
 
 # Where Alembic records the revision a database is at (read directly: Alembic's own API logs).
 VERSION_TABLE = sa.table("alembic_version", sa.column("version_num"))
@@ -30,6 +32,7 @@ class NotReady(ServiceUnavailable):
         self.extensions = {"reason": reason}
 
 
+@operation("Readiness: the database is up to date", response=Readiness, problems=(503,))
 def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as connection:

@@ -1,19 +1,24 @@
 """All of the service's views; ``init_app`` registers them on the app."""
+
+from typing import Any
 {% if cookiecutter.use_database %}
-from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request, url_for
+from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}url_for
 from sqlalchemy.exc import IntegrityError
 
 from .database import db
-from .errors import APIError, ValidationError
+from .errors import APIError
 from .errors.database import in_transaction, is_unique_violation
-from .models import NAME_LENGTH, Item
+from .models import Item
+from .openapi import body, operation
+from .schemas import {% if cookiecutter.error_format == "json" %}Index, {% endif %}ItemIn, ItemOut
 {%- else %}
-from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}request{% if cookiecutter.error_format == "json" %}, url_for{% endif %}
+from flask import Flask, abort{% if cookiecutter.error_format == "json" %}, current_app, url_for{% else %}, render_template{% endif %}
 
-from .errors import ValidationError
+from .openapi import body, operation
+from .schemas import {% if cookiecutter.error_format == "json" %}Index, {% endif %}ItemIn, ItemOut
 
 # An example catalogue; a real service would read from its store.
-ITEMS: dict[int, dict[str, int | str]] = {
+ITEMS: dict[int, dict[str, Any]] = {
     1: {"id": 1, "name": "Teapot"},
     2: {"id": 2, "name": "Kettle"},
 }
@@ -21,6 +26,7 @@ ITEMS: dict[int, dict[str, int | str]] = {
 {%- if cookiecutter.error_format == "json" %}
 
 
+@operation("The service's name and links to its resources", response=Index)
 def index() -> dict[str, object]:
     """The service's name and where its resources are, for a client that starts at the root."""
     return {
@@ -31,22 +37,25 @@ def index() -> dict[str, object]:
 {%- if cookiecutter.use_database %}
             "readiness": url_for("readyz"),
 {%- endif %}
+            "openapi": url_for("openapi_document"),
         },
     }
 {%- else %}
 
 
+@operation("The index page", media_type="text/html")
 def index() -> str:
     return render_template("index.html")
 {%- endif %}
 {%- if cookiecutter.use_database %}
 
 
-def get_item(item_id: int) -> dict[str, int | str]:
+@operation("An item", response=ItemOut, errors=(503,))
+def get_item(item_id: int) -> dict[str, Any]:
     item = db.session.get(Item, item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
-    return item.to_dict()
+    return ItemOut.model_validate(item).model_dump()
 
 
 def add_item(name: str) -> Item:
@@ -55,19 +64,19 @@ def add_item(name: str) -> Item:
     return item
 
 
-def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
-    # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
-    data = request.get_json()
-    name = data.get("name") if isinstance(data, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"#/name": "must be a non-empty string"})
-    # What the database would refuse is the client's mistake, a 422, not a failed INSERT.
-    name = name.strip()
-    if len(name) > NAME_LENGTH or not name.isprintable():
-        raise ValidationError({"#/name": f"must be printable, at most {NAME_LENGTH} characters"})
+@operation(
+    "Create an item",
+    response=ItemOut,
+    status=201,
+    headers={"Location": "The new item's URL."},
+    errors=(409, 503),
+    links={"item": {"operationId": "get_item", "parameters": {"item_id": "$response.body#/id"}}},
+)
+@body(ItemIn)
+def create_item(new: ItemIn) -> tuple[dict[str, Any], int, dict[str, str]]:
     try:
         # One transaction, run once more if the database asks (after a deadlock, say).
-        item = in_transaction(add_item, name)
+        item = in_transaction(add_item, new.name)
     except IntegrityError as error:
         # The database decides, not a read before the write: of two requests racing to store one
         # name, exactly one commits.
@@ -78,25 +87,24 @@ def create_item() -> tuple[dict[str, int | str], int, dict[str, str]]:
             status=409,
             errors=[{"detail": "is taken", "pointer": "#/name"}],
         ) from None
-    return item.to_dict(), 201, {"Location": url_for("get_item", item_id=item.id)}
+    location = url_for("get_item", item_id=item.id)
+    return ItemOut.model_validate(item).model_dump(), 201, {"Location": location}
 {%- else %}
 
 
-def get_item(item_id: int) -> dict[str, int | str]:
+@operation("An item", response=ItemOut)
+def get_item(item_id: int) -> dict[str, Any]:
     item = ITEMS.get(item_id)
     if item is None:
         abort(404, description=f"There is no item with id {item_id}.")
     return item
 
 
-def create_item() -> tuple[dict[str, int | str], int]:
-    # Malformed JSON is a 400 and another content type a 415; Flask raises both for us.
-    data = request.get_json()
-    name = data.get("name") if isinstance(data, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"#/name": "must be a non-empty string"})
+@operation("Create an item (an example: it is not stored)", response=ItemOut, status=201)
+@body(ItemIn)
+def create_item(new: ItemIn) -> tuple[dict[str, Any], int]:
     # An example: a real service would store the item here.
-    return {"id": max(ITEMS) + 1, "name": name.strip()}, 201
+    return {"id": max(ITEMS) + 1, "name": new.name}, 201
 {%- endif %}
 
 

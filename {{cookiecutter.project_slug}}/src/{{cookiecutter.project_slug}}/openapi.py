@@ -1,0 +1,311 @@
+"""The API's contract: request bodies validated against declared schemas, and ``GET /openapi.json``.
+
+A view says once what it takes and what it answers, and both the validation and the document
+follow from that::
+
+    @bp.post("/items")
+    @operation("Create an item", response=ItemOut, status=201, errors=(409, 503))
+    @body(ItemIn)
+    def create_item(item: ItemIn) -> ...
+
+``body`` reads the JSON body into the model, or raises the app's ``ValidationError``: a 422 with
+one entry per invalid field and its JSON pointer (``#/name``, ``#/tags/2``). Malformed JSON stays
+Flask's 400 and another content type its 415, so every failure goes through the app's one error
+handler. ``operation`` records the rest; the document lists, for each route, the statuses it can
+answer: the ones a body brings (400, 413, 415, 422), a 404 where the URL has a parameter, a 500
+everywhere, and the ones a view declares. The tests check that every route has an ``operation``.
+"""
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import quote
+
+import pydantic
+from flask import Flask, current_app, request
+from pydantic.json_schema import models_json_schema
+from werkzeug.exceptions import BadRequest
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import FloatConverter, IntegerConverter, UUIDConverter
+
+from .errors import ValidationError
+from .request_id import HEADER as REQUEST_ID_HEADER
+
+P = ParamSpec("P")
+R = TypeVar("R")
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+PROBLEM = "application/problem+json"
+BODY_ERRORS = (400, 413, 415, 422)
+# Where the decorators leave their records on a view.
+OPERATION = "__openapi__"
+BODY = "__openapi_body__"
+RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+# RFC 9457 Appendix A, with this service's members: every problem has the five required ones.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "Problem details (RFC 9457).",
+    "required": ["type", "title", "status", "detail", "request_id"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
+        "title": {"type": "string", "description": "The status's standard phrase."},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "What went wrong, for a person to read."},
+        "instance": {"type": "string", "format": "uri-reference"},
+        "request_id": {
+            "type": "string",
+            "description": f"The request's id, also sent in {REQUEST_ID_HEADER}: quote it.",
+        },
+        "errors": {
+            "type": "array",
+            "description": "What is wrong with the request, one entry per invalid field.",
+            "items": {
+                "type": "object",
+                "required": ["detail", "pointer"],
+                "properties": {
+                    "detail": {"type": "string"},
+                    "pointer": {
+                        "type": "string",
+                        "description": "A JSON pointer (RFC 6901) into the request body.",
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a view answers, for the document."""
+
+    summary: str
+    response: type[pydantic.BaseModel] | None = None
+    status: int = 200
+    media_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    problems: tuple[int, ...] = ()
+    links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def body(model: type[M]) -> Callable[[Callable[Concatenate[M, P], R]], Callable[P, R]]:
+    """Validate the request's JSON body against ``model`` and hand the view the parsed model."""
+
+    def decorator(view: Callable[Concatenate[M, P], R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def validated(*args: P.args, **kwargs: P.kwargs) -> R:
+            return view(parse(model), *args, **kwargs)
+
+        setattr(validated, BODY, model)
+        return validated
+
+    return decorator
+
+
+def operation(
+    summary: str,
+    *,
+    response: type[pydantic.BaseModel] | None = None,
+    status: int = 200,
+    media_type: str = "application/json",
+    headers: Mapping[str, str] | None = None,
+    errors: Iterable[int] = (),
+    problems: Iterable[int] = (),
+    links: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Describe a view for the document.
+
+    ``response`` is the model of a JSON success body (answered with ``status``), ``headers`` the
+    success response's headers (name: description), ``errors`` the statuses the view can answer
+    beyond those the document adds by itself, ``problems`` those it answers as problem details
+    itself whatever the app's error format, and ``links`` OpenAPI links from the success.
+    """
+    described = Operation(
+        summary,
+        response,
+        status,
+        media_type,
+        headers or {},
+        tuple(errors),
+        tuple(problems),
+        links or {},
+    )
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        setattr(view, OPERATION, described)
+        return view
+
+    return decorator
+
+
+def pointer(location: tuple[int | str, ...]) -> str:
+    """A JSON pointer (RFC 6901) as a URI fragment: ``("tags", 2)`` is ``#/tags/2``."""
+    tokens = (str(token).replace("~", "~0").replace("/", "~1") for token in location)
+    return "#" + "".join(f"/{quote(token, safe='~!$&()*+,;=:@')}" for token in tokens)
+
+
+def parse(model: type[M]) -> M:
+    """The request's JSON body as ``model``; JSON types only (``"1"`` is not a number)."""
+    request.get_json()  # malformed JSON is a 400, another content type a 415
+    try:
+        return model.model_validate_json(request.get_data(), strict=True)
+    except pydantic.ValidationError as error:
+        found: dict[str, str] = {}
+        for entry in error.errors(include_url=False, include_input=False, include_context=False):
+            if entry["type"] == "json_invalid":  # JSON that Flask reads and pydantic does not
+                raise BadRequest(f"The request body is not valid JSON: {entry['msg']}") from None
+            found.setdefault(pointer(entry["loc"]), entry["msg"])
+        raise ValidationError(found) from None
+
+
+def path_parameter(rule: Rule, name: str) -> dict[str, Any]:
+    converter = rule._converters[name]
+    schema: dict[str, Any] = {"type": "string"}
+    if isinstance(converter, IntegerConverter):
+        schema = {"type": "integer"}
+        if not converter.signed:
+            schema["minimum"] = 0
+        if converter.min is not None:
+            schema["minimum"] = converter.min
+        if converter.max is not None:
+            schema["maximum"] = converter.max
+    elif isinstance(converter, FloatConverter):
+        schema = {"type": "number"}
+    elif isinstance(converter, UUIDConverter):
+        schema["format"] = "uuid"
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def error_media_types(path: str) -> tuple[str, ...]:
+    """The media types an error on ``path`` can come in."""
+{%- if cookiecutter.error_format == "json" %}
+    return (PROBLEM,)
+{%- elif cookiecutter.error_format == "html" %}
+    return ("text/html",)
+{%- else %}
+    prefix = current_app.config["API_PREFIX"]
+    if not prefix or path == prefix or path.startswith(f"{prefix}/"):
+        return (PROBLEM,)
+    # Elsewhere the client's Accept header chooses.
+    return (PROBLEM, "text/html")
+{%- endif %}
+
+
+def error_response(status: int, media_types: Iterable[str]) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    for media_type in media_types:
+        schema = {"$ref": "#/components/schemas/Problem"} if media_type == PROBLEM else {}
+        content[media_type] = {"schema": schema or {"type": "string"}}
+    headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
+    if status == 503:
+        headers["Retry-After"] = {
+            "description": "Seconds to wait before trying again.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    return {"description": HTTP_STATUS_CODES[status], "headers": headers, "content": content}
+
+
+def is_documentation(endpoint: str) -> bool:
+    """Whether ``endpoint`` serves the documentation, which is not part of the API it describes."""
+    return endpoint in {"openapi_document", "static"} or endpoint.startswith("docs.")
+
+
+def describe(rule: Rule, described: Operation, view: Callable[..., Any]) -> dict[str, Any]:
+    model: type[pydantic.BaseModel] | None = getattr(view, BODY, None)
+    headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
+    for name, description in described.headers.items():
+        headers[name] = {"description": description, "required": True, "schema": {"type": "string"}}
+    success: dict[str, Any] = {"description": described.summary, "headers": headers}
+    if described.response is not None:
+        schema = {"$ref": f"#/components/schemas/{described.response.__name__}"}
+        success["content"] = {described.media_type: {"schema": schema}}
+    elif described.media_type != "application/json":
+        success["content"] = {described.media_type: {"schema": {"type": "string"}}}
+    if described.links:
+        success["links"] = dict(described.links)
+    statuses = {500, *described.errors, *described.problems}
+    if model is not None:
+        statuses.update(BODY_ERRORS)
+    if rule.arguments:
+        statuses.add(404)
+    responses: dict[str, Any] = {str(described.status): success}
+    for status in sorted(statuses):
+        media_types = (PROBLEM,) if status in described.problems else error_media_types(rule.rule)
+        responses[str(status)] = error_response(status, media_types)
+    parameters: list[dict[str, Any]] = [{"$ref": "#/components/parameters/RequestId"}]
+    parameters += [path_parameter(rule, name) for name in sorted(rule.arguments)]
+    document: dict[str, Any] = {
+        "operationId": view.__name__,
+        "summary": described.summary,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if model is not None:
+        schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+        document["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    return document
+
+
+def build_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``app``'s routes, from what their views declare."""
+    paths: dict[str, dict[str, Any]] = {}
+    models: list[tuple[type[pydantic.BaseModel], Any]] = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        view = app.view_functions[rule.endpoint]
+        described: Operation | None = getattr(view, OPERATION, None)
+        if described is None:  # the documentation's own routes; the tests find any other
+            continue
+        path = RULE_VARIABLE.sub(r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = describe(rule, described, view)
+        if (model := getattr(view, BODY, None)) is not None:
+            models.append((model, "validation"))
+        if described.response is not None:
+            models.append((described.response, "serialization"))
+    _, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": app.name, "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": {**schemas.get("$defs", {}), "Problem": PROBLEM_SCHEMA},
+            "parameters": {
+                "RequestId": {
+                    "name": REQUEST_ID_HEADER,
+                    "in": "header",
+                    "required": False,
+                    "description": "An id for the request, kept if well-formed (letters, digits "
+                    "and ._:-, at most 128); otherwise the service makes one.",
+                    "schema": {"type": "string"},
+                }
+            },
+            "headers": {
+                "RequestId": {
+                    "description": "The request's id: the client's own if well-formed.",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+                }
+            },
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """``GET /openapi.json``: built on first use, once the app has all of its routes."""
+    document: dict[str, Any] | None = current_app.extensions.get("openapi")
+    if document is None:
+        document = current_app.extensions["openapi"] = build_document(current_app)
+    return document
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule("/openapi.json", view_func=openapi_document)
