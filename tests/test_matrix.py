@@ -116,7 +116,10 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
     runtime |= {"swagger-ui-bundle-v2"} if answers["error_format"] != "json" else set()
-    dev = {"hypothesis", "mypy", "openapi-spec-validator", "pre-commit", "pytest", "pytest-cov", "ruff", "schemathesis"}
+    dev = {
+        *("hypothesis", "mypy", "openapi-spec-validator", "pre-commit"),
+        *("pytest", "pytest-cov", "ruff", "schemathesis"),
+    }
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}
