@@ -85,10 +85,11 @@ def test_the_readme_walk_through_adds_a_tag_resource(bakery, answers, mypy, tmp_
     database = f"sqlite:///{tmp_path / 'development.db'}"
     flask(project, "db", "upgrade", database=database)
     flask(project, "db", "revision", "create the tag table", database=database)
+    # The README's blocks, appended as they are: ruff format puts their blank lines right.
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "."], cwd=project, check=True)
     (tmp_path / "development.db").unlink()
 
-    assert len(list((project / "migrations").glob("*_create_the_tag_table.py"))) == 1
+    assert len(list((project / "src" / project.name / "migrations").glob("*_create_the_tag_table.py"))) == 1
     assert_ruff_clean(project)
     status, report = mypy(project)
     assert status == 0, report

@@ -114,9 +114,10 @@ def test_the_local_hooks_pass_on_a_fresh_bake_and_mypy_fails_a_type_error(fresh_
 LIST_ITEMS = """
 
 @bp.get("/items")
-def list_items() -> dict[str, list[dict[str, int | str]]]:
+@operation("The items, oldest first")
+def list_items() -> dict[str, list[dict[str, Any]]]:
     items = db.session.scalars(sa.select(Item).order_by(Item.id))
-    return {"items": [item.to_dict() for item in items]}
+    return {"items": [ItemOut.model_validate(item).model_dump() for item in items]}
 """
 TEST_LIST_ITEMS = """def test_items_are_listed_in_the_order_they_were_made(client):
     for name in ("Teapot", "Kettle"):
@@ -132,6 +133,12 @@ class Tag(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
+"""
+# The model's input schema, which tests/test_openapi.py asks of every model (README: "Add a resource").
+TAG_SCHEMA = """
+
+class TagIn(BaseModel):
+    label: str = Field(min_length=1, max_length=NAME_LENGTH, pattern=PRINTABLE)
 """
 TEST_TAG = """import sqlalchemy as sa
 
@@ -189,6 +196,7 @@ def test_the_first_week_goes_as_the_readme_says(fresh_bake, shell, tmp_path):
 
     # A new model, with its migration and its test.
     append(package / "models.py", TAG_MODEL)
+    append(package / "schemas.py", TAG_SCHEMA)
     (project / "tests" / "test_tag.py").write_text(TEST_TAG.format(slug=slug), encoding="utf-8")
     step(*flask, "db", "revision", "add the tag table")
     step(*flask, "db", "upgrade")

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_served_database import migrate
 from test_served_errors import SCREENSHOTS, open_in_chromium
 

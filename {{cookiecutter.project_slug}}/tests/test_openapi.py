@@ -79,6 +79,34 @@ def test_every_operation_documents_the_server_error_and_the_request_id(document)
                 assert "X-Request-ID" in response["headers"]
 
 
+def test_path_parameters_are_documented_with_their_converters_types(service):
+    @operation("A reading", media_type="text/plain", errors=(503,))
+    def reading(sensor: str, day: int, offset: int, value: float, unit: str) -> str:
+        return "ok"
+
+    variables = (
+        "<uuid:sensor>/<int(min=1, max=31):day>/<int(signed=True):offset>/<float:value>/<unit>"
+    )
+    service.add_url_rule(f"/readings/{variables}", view_func=reading)
+    paths = service.test_client().get("/openapi.json").get_json()["paths"]
+    described = paths["/readings/{sensor}/{day}/{offset}/{value}/{unit}"]["get"]
+    parameters = [
+        parameter for parameter in described["parameters"] if parameter.get("in") == "path"
+    ]
+    assert {parameter["name"]: parameter["schema"] for parameter in parameters} == {
+        "sensor": {"type": "string", "format": "uuid"},
+        "day": {"type": "integer", "minimum": 1, "maximum": 31},
+        "offset": {"type": "integer"},
+        "value": {"type": "number"},
+        "unit": {"type": "string"},
+    }
+    # A success without a model is described by its media type; a 503 tells when to come back.
+    assert described["responses"]["200"]["content"] == {
+        "text/plain": {"schema": {"type": "string"}}
+    }
+    assert described["responses"]["503"]["headers"]["Retry-After"]["required"] is True
+
+
 def test_a_body_brings_its_errors_into_the_document(document):
     create = document["paths"]["/api/items"]["post"]
     assert {"201", "400", "413", "415", "422", "500"} <= create["responses"].keys()

@@ -5,13 +5,29 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-{% if cookiecutter.layout == "blueprints" %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}{% if cookiecutter.error_format != "json" %}docs, {% endif %}errors, health, openapi, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions
+{%- set modules = [
+    "database" if cookiecutter.use_database,
+    "docs" if cookiecutter.error_format != "json",
+    "errors",
+    "health",
+    "openapi",
+    "readiness" if cookiecutter.use_database,
+    "reporting",
+    "request_id",
+    "sessions",
+    "views" if cookiecutter.layout == "single_module",
+] | select | list %}
+
+from . import (
+{%- for module in modules %}
+    {{ module }},
+{%- endfor %}
+)
+{%- if cookiecutter.layout == "blueprints" %}
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
 from .main import bp as main_bp
 {%- else %}
-from . import {% if cookiecutter.use_database %}database, {% endif %}{% if cookiecutter.error_format != "json" %}docs, {% endif %}errors, health, openapi, {% if cookiecutter.use_database %}readiness, {% endif %}reporting, request_id, sessions, views
 from .config import check_production_safety, from_environment, url_prefix
 {%- endif %}
 
