@@ -378,7 +378,7 @@ def assert_project_tests_pass(
         **os.environ,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "PYTEST_PLUGINS": "pytest_cov",
+        "PYTEST_PLUGINS": "pytest_cov.plugin",  # the module its entry point names (pytest 8.0 needs it)
         **env,
     }
     before = sorted(project.rglob("*"))
