@@ -508,16 +508,7 @@ def served_not_found(requests: int, workers: int = 4) -> None:
         ):
             ports = {"bare Flask": bare, "generated": generated}
             paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
-            rates: dict[str, list[float]] = {name: [] for name in ports}
-            for port in ports.values():  # warm up: each worker's first requests fill caches
-                send_all(port, paths[:400])
-            for _ in range(5):
-                for name, port in ports.items():
-                    start = time.perf_counter()
-                    result = send_all(port, paths)
-                    elapsed = time.perf_counter() - start
-                    assert result["statuses"] == {404: requests}, result["failures"][:3]
-                    rates[name].append(requests / elapsed)
+            rates = not_found_rates(ports, paths, warm_up=400)
     baseline, ours = (statistics.median(rates[name]) for name in ports)
     label = f"served 404s per second, {workers} gevent workers"
     print(f"{label:<52}{'bare Flask':>12}{'generated':>10}{'ratio':>8}")
@@ -527,19 +518,26 @@ def served_not_found(requests: int, workers: int = 4) -> None:
     print(f"{'  range over the rounds':<52}{spread['bare Flask']:>12}{spread['generated']:>10}")
 
 
-def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
-    """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
-    paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
+def not_found_rates(ports: dict[str, int], paths: list[tuple[str, str]], warm_up: int) -> dict:
+    """404s per second from each server in ``ports``, 5 rounds of ``paths``, the servers taking
+    turns, after ``warm_up`` requests to each (a worker's first requests fill caches)."""
     rates: dict[str, list[float]] = {name: [] for name in ports}
-    for port in ports.values():  # warm up: each worker's first requests fill caches
-        send_all(port, paths[:200])
+    for port in ports.values():
+        send_all(port, paths[:warm_up])
     for _ in range(5):
         for name, port in ports.items():
             start = time.perf_counter()
             result = send_all(port, paths)
             elapsed = time.perf_counter() - start
-            assert result["statuses"] == {404: requests} and not result["failures"], result["failures"][:3]
-            rates[name].append(requests / elapsed)
+            assert result["statuses"] == {404: len(paths)} and not result["failures"], result["failures"][:3]
+            rates[name].append(len(paths) / elapsed)
+    return rates
+
+
+def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
+    """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
+    paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
+    rates = not_found_rates(ports, paths, warm_up=200)
     sync, gevent = (statistics.median(rates[name]) for name in ("sync", "gevent"))
     label = f"404s per second, {workers} workers, 16 connections"
     print(f"{label:<52}{'sync':>10}{'gevent':>10}{'ratio':>8}")
