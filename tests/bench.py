@@ -509,13 +509,8 @@ def served_not_found(requests: int, workers: int = 4) -> None:
             ports = {"bare Flask": bare, "generated": generated}
             paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
             rates = not_found_rates(ports, paths, warm_up=400)
-    baseline, ours = (statistics.median(rates[name]) for name in ports)
     label = f"served 404s per second, {workers} gevent workers"
-    print(f"{label:<52}{'bare Flask':>12}{'generated':>10}{'ratio':>8}")
-    row = f"  problem+json, median of 5 rounds of {requests}"
-    print(f"{row:<52}{baseline:>12.0f}{ours:>10.0f}{ours / baseline:>7.2f}x")
-    spread = {name: f"{min(values):.0f}-{max(values):.0f}" for name, values in rates.items()}
-    print(f"{'  range over the rounds':<52}{spread['bare Flask']:>12}{spread['generated']:>10}")
+    print_rates(label, f"  problem+json, median of 5 rounds of {requests}", rates)
 
 
 def not_found_rates(ports: dict[str, int], paths: list[tuple[str, str]], warm_up: int) -> dict:
@@ -534,17 +529,22 @@ def not_found_rates(ports: dict[str, int], paths: list[tuple[str, str]], warm_up
     return rates
 
 
+def print_rates(label: str, row: str, rates: dict[str, list[float]]) -> None:
+    """The median of each server's rates, baseline first, their ratio, and each one's range."""
+    (baseline, baseline_rates), (name, ours) = rates.items()
+    print(f"{label:<52}{baseline:>12}{name:>12}{'ratio':>8}")
+    theirs, mine = statistics.median(baseline_rates), statistics.median(ours)
+    print(f"{row:<52}{theirs:>12.0f}{mine:>12.0f}{mine / theirs:>7.2f}x")
+    spread = [f"{min(values):.0f}-{max(values):.0f}" for values in rates.values()]
+    print(f"{'  range over the rounds':<52}{spread[0]:>12}{spread[1]:>12}")
+
+
 def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
     """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
     paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
     rates = not_found_rates(ports, paths, warm_up=200)
-    sync, gevent = (statistics.median(rates[name]) for name in ("sync", "gevent"))
     label = f"404s per second, {workers} workers, 16 connections"
-    print(f"{label:<52}{'sync':>10}{'gevent':>10}{'ratio':>8}")
-    row = f"  median of 5 rounds of {requests}"
-    print(f"{row:<52}{sync:>10.0f}{gevent:>10.0f}{gevent / sync:>7.2f}x")
-    spread = {name: f"{min(values):.0f}-{max(values):.0f}" for name, values in rates.items()}
-    print(f"{'  range over the rounds':<52}{spread['sync']:>10}{spread['gevent']:>10}")
+    print_rates(label, f"  median of 5 rounds of {requests}", rates)
 
 
 def mixed_load(servers: dict[str, tuple]) -> None:

@@ -296,9 +296,9 @@ def test_starttls_is_used_without_a_login(mail_app, smtp_server, certificate_aut
 
 
 @pytest.fixture
-def mail_login():
-    """An aiosmtpd authenticator that accepts ``MAIL_USER`` with ``MAIL_PASSWORD``, and the
-    (login, password) of each attempt."""
+def login_server(smtp_server, certificate_authority):
+    """A real SMTP server that wants STARTTLS and then a login, accepting ``MAIL_USER`` with
+    ``MAIL_PASSWORD``: its port, its inbox, and the (login, password) of each attempt."""
     attempts = []
 
     def authenticate(server, session, envelope, mechanism, auth_data):
@@ -307,13 +307,6 @@ def mail_login():
         # Not handled: aiosmtpd answers a refusal with its own 535.
         return AuthResult(success=attempts[-1] == (MAIL_USER, MAIL_PASSWORD), handled=False)
 
-    return authenticate, attempts
-
-
-def test_starttls_with_a_login_sends_the_report(
-    mail_app, smtp_server, certificate_authority, mail_login
-):
-    authenticate, attempts = mail_login
     inbox = Inbox()
     port = smtp_server(
         inbox,
@@ -323,6 +316,11 @@ def test_starttls_with_a_login_sends_the_report(
         auth_required=True,
         auth_require_tls=True,
     )
+    return port, inbox, attempts
+
+
+def test_starttls_with_a_login_sends_the_report(mail_app, login_server):
+    port, inbox, attempts = login_server
     app = mail_app(port, MAIL_USE_TLS=True, MAIL_USERNAME=MAIL_USER, MAIL_PASSWORD=MAIL_PASSWORD)
     app.test_client().get("/fail")
     [message] = inbox.wait_for(1)
@@ -333,17 +331,9 @@ def test_starttls_with_a_login_sends_the_report(
 
 
 def test_a_wrong_mail_password_is_reported_once_and_never_shown(
-    mail_app, smtp_server, certificate_authority, mail_login, capsys, caplog
+    mail_app, login_server, capsys, caplog
 ):
-    authenticate, attempts = mail_login
-    inbox = Inbox()
-    port = smtp_server(
-        inbox,
-        tls_context=certificate_authority,
-        require_starttls=True,
-        authenticator=authenticate,
-        auth_required=True,
-    )
+    port, inbox, attempts = login_server
     wrong = "a-wrong-mail-password"
     app = mail_app(port, MAIL_USE_TLS=True, MAIL_USERNAME=MAIL_USER, MAIL_PASSWORD=wrong)
     client = app.test_client()
