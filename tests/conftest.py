@@ -1,6 +1,7 @@
 """Shared fixtures: the template's answers, and a bake of each combination made once per session."""
 
 import contextlib
+import functools
 import gc
 import http.client
 import itertools
@@ -103,15 +104,41 @@ PRESETS = [DEFAULTS, ALL_ON, ALL_OFF]
 DEFAULT_STRENGTH = 2
 
 
+# How many of covertable's constructions covering_array tries: each orders the pairs by a hash with
+# its own salt, and some need fewer rows than others (7 instead of 9 for the PostgreSQL array).
+SALTS = 64
+
+
 def covering_array(options: dict[str, list], strength: int, presets: list[dict]) -> list[dict]:
     """Combinations of ``options`` in which every ``strength`` answer values appear together at
-    least once, starting with ``presets``; covertable's greedy construction, deterministic (its
-    rows are ordered by a hash, not at random), so every xdist worker collects the same tests."""
+    least once, starting with ``presets``: the smallest of ``SALTS`` greedy constructions by
+    covertable (the first of the smallest), deterministic (its rows are ordered by a salted hash,
+    not at random), so every xdist worker collects the same tests."""
     if strength >= len(options):
         return [dict(zip(options, values, strict=True)) for values in itertools.product(*options.values())]
-    rows = covertable.make(options, strength=strength, presets=presets)
-    # covertable returns each row's keys in the order it filled them.
-    return [{name: row[name] for name in options} for row in rows]
+    return [dict(row) for row in _smallest_array(_frozen(options), strength, _frozen(presets))]
+
+
+def _frozen(value):
+    """``value``'s dicts and lists as tuples, hashable, for a cache key."""
+    if isinstance(value, dict):
+        return tuple((name, _frozen(item)) for name, item in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+@functools.cache
+def _smallest_array(options: tuple, strength: int, presets: tuple) -> tuple:
+    factors = {name: list(values) for name, values in options}
+    starts = [dict(preset) for preset in presets]
+    smallest = None
+    for salt in range(SALTS):
+        rows = covertable.make(factors, strength=strength, presets=starts, salt=str(salt))
+        if smallest is None or len(rows) < len(smallest):
+            # covertable returns each row's keys in the order it filled them.
+            smallest = tuple(tuple((name, row[name]) for name in factors) for row in rows)
+    return smallest
 
 
 def uncovered(rows: list[dict], options: dict[str, list], strength: int) -> list[dict]:
@@ -182,6 +209,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
 
 
+# The slow checks that install from PyPI: the longest, and the least predictable, so they start first.
+INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spread the expensive checks over the workers, and start them first.
+
+    A combination's cheap checks stay together on one worker (its ``xdist_group``), which bakes it
+    once. A slow check leaves its combination's group (another worker bakes the combination again,
+    in half a second), so that one combination's several project suites do not all queue on one
+    worker. The slow checks run first, those that install from PyPI first of all, and the cheap
+    groups fill in after them (``--no-loadscope-reorder``: in this order).
+    """
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.own_markers[:] = [mark for mark in item.own_markers if mark.name != "xdist_group"]
+
+    def rank(item: pytest.Item) -> int:
+        if not item.get_closest_marker("slow"):
+            return 2
+        return 0 if item.path.name in INSTALLING_MODULES else 1
+
+    items.sort(key=rank)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """The combinations whose own suites run, and what one more yes/no answer would cost."""
     strength = chosen_strength(config)
@@ -207,9 +260,9 @@ def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
     directory, for this process and every command it starts.
 
     Cookiecutter's config and replay files (``COOKIECUTTER_CONFIG``), gunicorn's control socket
-    (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/``), Hypothesis's cache and uv's cache
-    (shared by the xdist workers of this run, as uv allows). pytest-cookies isolates its own bakes
-    already; this covers the command-line runs.
+    (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/``), Hypothesis's cache, and uv's and
+    pip's caches (shared by the xdist workers of this run, and kept for the next run, as both
+    allow). pytest-cookies isolates its own bakes already; this covers the command-line runs.
     """
     state = tmp_path_factory.mktemp("user-state")
     (state / "runtime").mkdir(mode=0o700)
@@ -224,6 +277,7 @@ def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
         patch.setenv("COOKIECUTTER_CONFIG", str(config))
         patch.setenv("XDG_RUNTIME_DIR", str(state / "runtime"))
         patch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "uv-cache"))
+        patch.setenv("PIP_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "pip-cache"))
         yield state
 
 
@@ -366,13 +420,13 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
 def assert_project_tests_pass(
     project: Path, python: str = sys.executable, *, coverage_gate: bool = True, **env: str
 ) -> None:
-    """A baked project's own test suite passes, run so that it writes nothing into the project,
-    and its coverage reaches the ``fail_under`` of its ``pyproject.toml``.
+    """A baked project's own test suite passes, run so that it writes nothing into the project or
+    into the user's home, and its coverage reaches the ``fail_under`` of its ``pyproject.toml``.
 
     Only pytest's own plugins load, and pytest-cov, as in the project's environment: not this suite's
     xdist or pytest-cookies. With ``coverage_gate``, as the project's CI runs it (``pytest --cov``);
-    measuring nearly doubles the suite's time on Python 3.11, so a second run of a suite whose gate
-    is checked elsewhere leaves it out.
+    measuring nearly doubles the suite's time on Python 3.11, so a run of a suite whose gate is
+    checked elsewhere leaves it out.
     """
     env = {
         **os.environ,
@@ -383,12 +437,16 @@ def assert_project_tests_pass(
     }
     before = sorted(project.rglob("*"))
     # Hypothesis keeps its examples and caches in ./.hypothesis, and coverage its data in ./.coverage,
-    # unless told otherwise.
-    with tempfile.TemporaryDirectory() as storage:
+    # unless told otherwise. HOME, and the XDG directories in it, start empty and must stay so.
+    with tempfile.TemporaryDirectory() as storage, tempfile.TemporaryDirectory() as home:
         env.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", storage)
         env.setdefault("COVERAGE_FILE", os.path.join(storage, ".coverage"))
+        env["HOME"] = home
+        for kind in ("CONFIG", "CACHE", "DATA", "STATE"):
+            env[f"XDG_{kind}_HOME"] = os.path.join(home, f".{kind.lower()}")
         options = ["--cov"] if coverage_gate else []
         result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, cwd=project, env=env)
+        written = sorted(path.relative_to(home).as_posix() for path in Path(home).rglob("*"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
     if coverage_gate:  # the gate ran: pytest-cov says so whether it passes or fails
@@ -396,6 +454,7 @@ def assert_project_tests_pass(
         assert gate, result.stdout[-2000:]
     # Not even an empty directory, such as an instance folder for an SQLite file.
     assert sorted(project.rglob("*")) == before, "the project's tests wrote into the project"
+    assert written == [], f"the project's tests wrote into HOME: {written}"
 
 
 # The newest Python release: generated projects and this template are tested on every version from

@@ -54,6 +54,7 @@ def append(path: Path, code: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n\n" + code, encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answers", [combination(), combination(layout="single_module", error_format="json")])
 def test_the_readme_walk_through_adds_a_tag_resource(bakery, answers, mypy, tmp_path):
     project = shutil.copytree(bakery(answers), tmp_path / "flask_service")

@@ -54,7 +54,8 @@ def test_the_project_passes_at_both_ends_of_its_ranges(bakery, tmp_path, answers
         timeout=900,
     )
     assert install.returncode == 0, install.stderr[-3000:]
-    assert_project_tests_pass(project, python=python)
+    # The coverage gate is the covering array's to check; here, what the tests need is installed.
+    assert_project_tests_pass(project, python=python, coverage_gate=False)
 
 
 @pytest.mark.slow

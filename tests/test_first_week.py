@@ -92,6 +92,7 @@ def output(result: subprocess.CompletedProcess[str]) -> str:
     return f"{' '.join(map(str, result.args))}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answers", [combination()])
 def test_the_local_hooks_pass_on_a_fresh_bake_and_mypy_fails_a_type_error(fresh_bake, shell, tmp_path):
     config, hook_ids = local_hooks(fresh_bake, tmp_path / "local-hooks.yaml")
@@ -158,6 +159,7 @@ def append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answers", [combination()])
 def test_the_first_week_goes_as_the_readme_says(fresh_bake, shell, tmp_path):
     project, slug = fresh_bake, fresh_bake.name

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import SECRET_KEY, combination, free_port, get, run
 
+pytestmark = pytest.mark.slow  # builds and installs a project
+
 
 def installed(project: Path, venv: Path) -> Path:
     """``project`` installed from its wheel into a new virtual environment at ``venv``; its Python."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import openapi_spec_validator
+import psycopg
 import pytest
 import yaml
 
@@ -276,6 +277,7 @@ def test_mypy_catches_an_unannotated_function(bakery, answers, mypy, tmp_path):
     assert "careless.py:1: error: Function is missing a type annotation  [no-untyped-def]" in report
 
 
+@pytest.mark.slow
 @covering
 def test_generated_test_suite_passes(bakery, answers):
     """In the template's environment, which holds every dependency a project can have."""
@@ -283,14 +285,57 @@ def test_generated_test_suite_passes(bakery, answers):
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"))
 
 
+# A database in use, which TEST_DATABASE_URL names: the project's own schema and rows, and a table
+# of another application. The project's tests must leave it as they found it.
+IN_USE = [
+    "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+    "INSERT INTO alembic_version VALUES ('1795570437')",
+    "CREATE TABLE item (id integer PRIMARY KEY, name varchar(80) UNIQUE NOT NULL)",
+    "INSERT INTO item VALUES (1, 'Teapot'), (2, 'Kettle')",
+    "CREATE TABLE invoice (id integer PRIMARY KEY)",
+    "INSERT INTO invoice VALUES (42)",
+]
+
+
+def contents(url: str) -> dict[str, list[tuple]]:
+    """Every table of the database at ``url`` with its rows, in order."""
+    with psycopg.connect(url) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+        ).fetchall()
+        return {
+            table: connection.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall() for (table,) in tables
+        }
+
+
+def databases(url: str) -> set[str]:
+    with psycopg.connect(url) as connection:
+        return {name for (name,) in connection.execute("SELECT datname FROM pg_database")}
+
+
+@pytest.mark.slow
 @database_covering
-def test_generated_test_suite_passes_on_postgresql(bakery, answers, postgresql):
-    """A database project's own suite again, on a database of its own on a real PostgreSQL.
+def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database_alone(
+    bakery, answers, postgresql
+):
+    """A database project's own suite again, on a real PostgreSQL, with ``TEST_DATABASE_URL``
+    naming a database in use: the tests work in a database of their own beside it, drop that at
+    the end, and leave the named one as they found it.
 
     Without the coverage gate, which the SQLite run checks: PostgreSQL runs reach more (99 %), since
     only they reach the code that rewrites PostgreSQL's error text."""
     project = bakery(answers)
-    url = postgresql.create_database(combination_id(answers).replace("-", "_"))
+    name = combination_id(answers).replace("-", "_")
+    url = postgresql.create_database(name)
+    with psycopg.connect(url) as connection:
+        for statement in IN_USE:
+            connection.execute(statement)
+    before = contents(url)
+    assert before["item"] == [(1, "Teapot"), (2, "Kettle")] and before["invoice"] == [(42,)]
+
     assert_project_tests_pass(
         project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False
     )
+
+    assert contents(url) == before
+    assert f"test_{name}" not in databases(url)

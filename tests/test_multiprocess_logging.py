@@ -8,6 +8,8 @@ import pytest
 
 from conftest import combination, fail_concurrently, logged_request_ids, serve_with_failing_route
 
+pytestmark = pytest.mark.slow  # serves a project under load
+
 REQUESTS = 3000
 WORKERS = 4
 

@@ -13,6 +13,8 @@ import pytest
 
 from conftest import SECRET_KEY, combination, get, gunicorn
 
+pytestmark = pytest.mark.slow  # serves a project under load
+
 DEFAULT = combination()
 
 

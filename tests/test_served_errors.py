@@ -13,6 +13,8 @@ import pytest
 
 from conftest import SECRET, TEMPLATE, combination, combination_id, get, require, serve_with_failing_route
 
+pytestmark = pytest.mark.slow  # serves projects to a browser
+
 SCREENSHOTS = TEMPLATE / "build" / "screenshots"
 HTML_FORMATS = [combination(), combination(error_format="html")]
 

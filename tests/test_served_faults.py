@@ -28,6 +28,8 @@ from traffic import (
     worker_rss_kib,
 )
 
+pytestmark = pytest.mark.slow  # serves a project under load
+
 EVERY_REPORTER = combination(use_email_logging=True, use_file_logging=True, use_sentry=True)
 WORKERS = 4
 SLOW_CLIENTS = 64

@@ -11,6 +11,8 @@ from test_served_errors import SCREENSHOTS, open_in_chromium
 
 from conftest import combination, get, gunicorn
 
+pytestmark = pytest.mark.slow  # serves a project to Schemathesis and to a browser
+
 DEFAULT = combination()
 
 
