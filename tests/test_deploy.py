@@ -261,6 +261,7 @@ def test_the_config_names_are_found_in_every_form_config_py_uses():
     assert names_read_from_environ(source) == {"A", "B", "C"}
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize("answers", [combination()])
 def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers):
     project = bakery(answers)
@@ -291,6 +292,7 @@ def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers)
     assert 1 <= int(config["workers"]) <= 4
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize("answers", [combination()])
 def test_gunicorn_reads_dotenv_as_the_flask_command_does(bakery, tmp_path, answers):
     # A copy: a .env in the shared bake would reach every other check of it.
@@ -315,6 +317,7 @@ def test_gunicorn_reads_dotenv_as_the_flask_command_does(bakery, tmp_path, answe
     assert config["workers"] == "3"  # the environment wins over .env
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize("answers", [combination()])
 def test_gunicorn_serves_the_default_project_and_stops_cleanly(bakery, tmp_path, answers):
     project = bakery(answers)
@@ -342,6 +345,7 @@ def test_gunicorn_serves_the_default_project_and_stops_cleanly(bakery, tmp_path,
         assert ACCESS_LOG_TOKEN not in printed
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize(
     "answers",
     [
@@ -406,6 +410,7 @@ def test_every_production_install_has_what_database_url_needs(bakery, answers):
 NO_PSYCOPG = 'raise ModuleNotFoundError("No module named \'psycopg\'", name="psycopg")\n'
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize(
     ("url", "advice"),
     [
@@ -453,6 +458,7 @@ def test_a_database_url_the_app_cannot_use_is_one_clear_line_under_flask_and_gun
     assert not (tmp_path / "app.log").exists()
 
 
+@pytest.mark.slow  # serves the project
 @pytest.mark.parametrize("answers", [combination()])
 def test_json_logs_are_one_object_per_line_and_leave_out_the_probes(bakery, tmp_path, answers):
     project = bakery(answers)

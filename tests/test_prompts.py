@@ -120,6 +120,7 @@ def test_a_bad_slug_is_reported_first_with_a_suggestion(tmp_path):
     assert first_line.endswith("; try project_slug=my_shop")
 
 
+@pytest.mark.slow  # runs this file's other tests again
 def test_the_command_line_tests_write_nothing_into_home(tmp_path):
     """This file's other quick tests, run with ``HOME`` (and the XDG directories) in an empty
     directory, leave it empty: cookiecutter's config and replay files go to the session's temporary
