@@ -6,7 +6,7 @@
   floor that every bake pays before it renders a file;
 - the whole 96-combination check (``pytest tests/test_matrix.py``), timed once;
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
-  for the HTML page (median of 5 rounds of ``--requests``);
+  for the HTML page (median of 5 rounds of ``--requests``, the two apps taking turns);
 - one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
   teardown Flask runs through asgiref at the end of every request, next to Flask-SQLAlchemy, which
   the generated database projects use;
@@ -57,19 +57,21 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 NO_REPORTING = ["use_email_logging=no", "use_file_logging=no", "use_sentry=no"]
 
-# Microseconds per request through the test client: the median of 5 rounds.
+# Microseconds per request through the test client, for each app: the median of 5 rounds, the apps
+# taking turns round by round, so that a change in the machine's speed reaches them all alike.
 PER_REQUEST = """
 import statistics, time
 
-def per_request(app, path, headers, requests):
-    client = app.test_client()
-    rounds = []
+def per_request(apps, path, headers, requests):
+    clients = [app.test_client() for app in apps]
+    rounds = [[] for _ in apps]
     for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(requests):
-            client.get(path, headers=headers)
-        rounds.append((time.perf_counter() - start) / requests * 1e6)
-    return statistics.median(rounds)
+        for client, times in zip(clients, rounds):
+            start = time.perf_counter()
+            for _ in range(requests):
+                client.get(path, headers=headers)
+            times.append((time.perf_counter() - start) / requests * 1e6)
+    return [statistics.median(times) for times in rounds]
 """
 
 # Run inside a baked project (its src on the path): microseconds per 404, bare Flask and generated.
@@ -82,7 +84,7 @@ bare = Flask("bare")
 bare.add_url_rule("/", "index", lambda: "home")
 generated = create_app({{"TESTING": True}})
 headers = {{"Accept": sys.argv[1]}}
-print(*(per_request(app, "/no-such-page", headers, {requests}) for app in (bare, generated)))
+print(*per_request([bare, generated], "/no-such-page", headers, {requests}))
 """
 
 # A request's cost with each Flask integration of SQLAlchemy: microseconds per GET of a page that
@@ -101,7 +103,7 @@ def app_with(extension, config):
 
 lite = app_with(SQLAlchemyLite(), {{"SQLALCHEMY_ENGINES": {{"default": "sqlite://"}}}})
 flask_sqlalchemy = app_with(SQLAlchemy(), {{"SQLALCHEMY_DATABASE_URI": "sqlite://"}})
-print(*(per_request(app, "/", {{}}, {requests}) for app in (lite, flask_sqlalchemy)))
+print(*per_request([lite, flask_sqlalchemy], "/", {{}}, {requests}))
 """
 
 # The last template whose views validated requests by hand (before the declared schemas of issue 15).
