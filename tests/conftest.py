@@ -209,7 +209,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
 
 
-# The slow checks that install from PyPI: the longest, and the least predictable, so they start first.
+# The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
 INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 
 
@@ -220,19 +220,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     A combination's cheap checks stay together on one worker (its ``xdist_group``), which bakes it
     once. A slow check leaves its combination's group (another worker bakes the combination again,
     in half a second), so that one combination's several project suites do not all queue on one
-    worker. The slow checks run first, those that install from PyPI first of all, and the cheap
-    groups fill in after them (``--no-loadscope-reorder``: in this order).
+    worker. The slow checks run first, the cheap groups filling in after them
+    (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
+    place, so that while one worker waits on the network the other has work for the processor.
     """
-    for item in items:
-        if item.get_closest_marker("slow"):
-            item.own_markers[:] = [mark for mark in item.own_markers if mark.name != "xdist_group"]
-
-    def rank(item: pytest.Item) -> int:
-        if not item.get_closest_marker("slow"):
-            return 2
-        return 0 if item.path.name in INSTALLING_MODULES else 1
-
-    items.sort(key=rank)
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    for item in slow:
+        item.own_markers[:] = [mark for mark in item.own_markers if mark.name != "xdist_group"]
+    installing = sorted(
+        (item for item in slow if item.path.name in INSTALLING_MODULES),
+        key=lambda item: INSTALLING_MODULES.index(item.path.name),  # the README's, the longest, first
+    )
+    computing = [item for item in slow if item.path.name not in INSTALLING_MODULES]
+    interleaved = [
+        item for pair in itertools.zip_longest(installing, computing) for item in pair if item is not None
+    ]
+    items[:] = interleaved + [item for item in items if not item.get_closest_marker("slow")]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
