@@ -89,14 +89,16 @@ def make_app():
 """
 
 # The project's gunicorn.conf.py with a short worker timeout, and a report window that fits in it
-# as the project's 5 s fit in its 30 s (Sentry's own flush at exit takes up to 2 s more).
+# as the project's 5 s fit in its 30 s (Sentry's own flush at exit takes up to 2 s more). The
+# aborted worker has `timeout` seconds to exit: with 5, a busy machine once took them all and the
+# master sent SIGKILL.
 SHORT_TIMEOUT = """\
 import os
 
 with open("gunicorn.conf.py", encoding="utf-8") as _settings:
     exec(compile(_settings.read(), os.path.abspath("gunicorn.conf.py"), "exec"))
 
-timeout = 5
+timeout = 10
 REPORT_SECONDS = 1
 """
 
