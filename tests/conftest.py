@@ -384,6 +384,42 @@ def check_jsonschema(*arguments: str):
     return CliRunner().invoke(check_jsonschema_main, list(arguments))
 
 
+def once_per_text(check: Callable[[Path], typing.Any]) -> Callable[[Path], typing.Any]:
+    """``check(path)``, run once for each distinct content of the file it is given.
+
+    Many combinations generate the same file (a Dockerfile, a workflow), and a checker's answer
+    depends on the text only: a later file with a text already checked gets the answer it got.
+    """
+    answers: dict[bytes, typing.Any] = {}
+
+    @functools.wraps(check)
+    def checked(path: Path) -> typing.Any:
+        text = Path(path).read_bytes()
+        if text not in answers:
+            answers[text] = check(path)
+        return answers[text]
+
+    return checked
+
+
+@once_per_text
+def check_workflow_schema(path: Path):
+    """check-jsonschema's answer for a GitHub workflow file."""
+    return check_jsonschema("--builtin-schema", "vendor.github-workflows", str(path))
+
+
+@once_per_text
+def check_dependabot_schema(path: Path):
+    """check-jsonschema's answer for a Dependabot configuration file."""
+    return check_jsonschema("--builtin-schema", "vendor.dependabot", str(path))
+
+
+@once_per_text
+def check_compose_schema(path: Path):
+    """check-jsonschema's answer for a Compose file."""
+    return check_jsonschema("--builtin-schema", "vendor.compose-spec", str(path))
+
+
 def assert_ruff_clean(project: Path) -> None:
     """``ruff check`` and ``ruff format --check`` pass on a baked project (with its own config)."""
     for command in (["check"], ["format", "--check"]):

@@ -21,12 +21,15 @@ import yaml
 from conftest import (
     NEWEST_PYTHON,
     SECRET_KEY,
-    check_jsonschema,
+    check_compose_schema,
+    check_dependabot_schema,
+    check_workflow_schema,
     combination,
     database_matrix,
     get,
     gunicorn_process,
     matrix,
+    once_per_text,
     require,
     run,
 )
@@ -84,7 +87,7 @@ def test_workflow_passes_actionlint(bakery, answers, actionlint):
 
 @matrix
 def test_workflow_matches_the_github_schema(bakery, answers):
-    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", str(bakery(answers) / WORKFLOW))
+    result = check_workflow_schema(bakery(answers) / WORKFLOW)
     assert result.exit_code == 0, result.output
 
 
@@ -124,7 +127,7 @@ def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
 @database_matrix
 def test_compose_file_matches_the_compose_specification(bakery, answers):
     compose = bakery(answers) / "compose.yaml"
-    result = check_jsonschema("--builtin-schema", "vendor.compose-spec", str(compose))
+    result = check_compose_schema(compose)
     assert result.exit_code == 0, result.output
     services = yaml.safe_load(compose.read_text(encoding="utf-8"))["services"]
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -133,15 +136,21 @@ def test_compose_file_matches_the_compose_specification(bakery, answers):
     assert "healthcheck" in services["db"]
 
 
+@once_per_text
+def hadolint_dockerfile(path: Path):
+    """hadolint's answer for a Dockerfile."""
+    return run(hadolint(), "--no-color", path.name, cwd=path.parent)
+
+
 @matrix
 def test_dockerfile_passes_hadolint(bakery, answers):
-    result = run(hadolint(), "--no-color", "Dockerfile", cwd=bakery(answers))
+    result = hadolint_dockerfile(bakery(answers) / "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_hadolint_catches_a_careless_dockerfile(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM python:latest\nRUN pip install flask\nCMD gunicorn\n")
-    result = run(hadolint(), "--no-color", "Dockerfile", cwd=tmp_path)
+    result = hadolint_dockerfile(tmp_path / "Dockerfile")
     assert result.returncode == 1
     assert {"DL3007", "DL3013", "DL3042", "DL3025"} <= set(re.findall(r"DL\d+", result.stdout))
 
@@ -204,7 +213,7 @@ def test_pre_commit_hooks_are_pinned_to_released_versions(bakery, answers):
 
 @matrix
 def test_dependabot_config_matches_its_schema(bakery, answers):
-    result = check_jsonschema("--builtin-schema", "vendor.dependabot", str(bakery(answers) / DEPENDABOT))
+    result = check_dependabot_schema(bakery(answers) / DEPENDABOT)
     assert result.exit_code == 0, result.output
 
 
@@ -214,7 +223,7 @@ def test_the_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path):
         "version: 2\nupdates:\n  - package-ecosystem: pipx\n    directory: /\n"
         "    schedule:\n      interval: weekly\n"
     )
-    result = check_jsonschema("--builtin-schema", "vendor.dependabot", str(broken))
+    result = check_dependabot_schema(broken)
     assert result.exit_code == 1, result.output
 
 

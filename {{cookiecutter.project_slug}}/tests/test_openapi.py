@@ -26,9 +26,13 @@ from pydantic import BaseModel, Field, field_validator
 
 from {{ cookiecutter.project_slug }} import create_app{% if cookiecutter.use_database %}, schemas{% endif %}
 {%- if cookiecutter.use_database %}
-from {{ cookiecutter.project_slug }}.database import Model, db
+from {{ cookiecutter.project_slug }}.database import Model
 {%- endif %}
 from {{ cookiecutter.project_slug }}.openapi import body, is_documentation, operation
+{%- if cookiecutter.use_database %}
+
+from conftest import empty_the_tables
+{%- endif %}
 
 PROBLEM = "application/problem+json"
 DERANDOMIZE = bool(os.environ.get("CI"))
@@ -287,9 +291,7 @@ def test_created_resources_can_be_read_through_their_links(api, service):
         def setup(self):
             # Each sequence starts from an empty database, so that a replay sees what the
             # first run saw.
-            with service.app_context(), db.engine.begin() as connection:
-                for table in reversed(Model.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            empty_the_tables(service)
 
     run_state_machine_as_test(
         Workflow,
