@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import sys
 import tomllib
 
@@ -120,12 +119,21 @@ def test_a_bad_slug_is_reported_first_with_a_suggestion(tmp_path):
     assert first_line.endswith("; try project_slug=my_shop")
 
 
-@pytest.mark.slow  # runs this file's other tests again
-def test_the_command_line_tests_write_nothing_into_home(tmp_path):
-    """This file's other quick tests, run with ``HOME`` (and the XDG directories) in an empty
-    directory, leave it empty: cookiecutter's config and replay files go to the session's temporary
-    directory. (A project's own suite is checked for the same wherever it runs:
-    ``assert_project_tests_pass``.)"""
+# One of each way this file bakes: from the command line, from the command line refused by
+# pre_gen_project, and through pytest-cookies.
+EACH_WAY_OF_BAKING = [
+    test_no_input_uses_the_defaults,
+    test_a_bad_slug_is_reported_first_with_a_suggestion,
+    test_quotes_in_text_answers_stay_valid_toml,
+]
+
+
+@pytest.mark.slow  # runs tests of this file again, in a pytest of their own
+def test_each_way_of_baking_writes_nothing_into_home(tmp_path):
+    """A bake of each kind, run with ``HOME`` (and the XDG directories) in an empty directory,
+    leaves it empty: cookiecutter reads its user config and writes its replay files and
+    cookiecutters directory in the session's temporary directory. (A project's own suite is
+    checked for the same wherever it runs: ``assert_project_tests_pass``.)"""
     home = tmp_path / "home"
     home.mkdir()
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
@@ -134,13 +142,13 @@ def test_the_command_line_tests_write_nothing_into_home(tmp_path):
         f"XDG_{kind}_HOME": str(home / f".{kind.lower()}") for kind in ("CONFIG", "CACHE", "DATA", "STATE")
     }
     env.pop("XDG_RUNTIME_DIR", None)
-    itself = test_the_command_line_tests_write_nothing_into_home.__name__
+    selected = " or ".join(test.__name__ for test in EACH_WAY_OF_BAKING)
     inner = run(
         sys.executable, "-m", "pytest", __file__, "-n", "0", "-p", "no:cacheprovider", "-q",
-        "-k", f"not {itself}", "-m", "not slow", cwd=tmp_path, env=env, timeout=300,
+        "-k", selected, cwd=tmp_path, env=env, timeout=300,
     )  # fmt: skip
     assert inner.returncode == 0, inner.stdout[-3000:] + inner.stderr[-2000:]
-    assert re.search(r"\b\d+ passed", inner.stdout), inner.stdout[-2000:]
+    assert f"{len(EACH_WAY_OF_BAKING)} passed" in inner.stdout, inner.stdout[-2000:]
     assert sorted(path.relative_to(home).as_posix() for path in home.rglob("*")) == []
 
 
