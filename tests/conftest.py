@@ -532,7 +532,8 @@ def assert_project_tests_pass(
     project: Path, python: str = sys.executable, *, coverage_gate: bool = True, **env: str
 ) -> None:
     """A baked project's own test suite passes, run so that it writes nothing into the project or
-    into the user's home, and its coverage reaches the ``fail_under`` of its ``pyproject.toml``.
+    into the user's home (its temporary files go to a directory of its own, removed after), and its
+    coverage reaches the ``fail_under`` of its ``pyproject.toml``.
 
     Only pytest's own plugins load, and pytest-cov, as in the project's environment: not this suite's
     xdist or pytest-cookies. With ``coverage_gate``, as the project's CI runs it (``pytest --cov``);
@@ -555,7 +556,9 @@ def assert_project_tests_pass(
         env["HOME"] = home
         for kind in ("CONFIG", "CACHE", "DATA", "STATE"):
             env[f"XDG_{kind}_HOME"] = os.path.join(home, f".{kind.lower()}")
-        options = ["--cov"] if coverage_gate else []
+        # Its tmp_path directories too: under the shared pytest-of-<user>, each run would delete
+        # the oldest of the earlier runs' directories there (seconds, for a finished run of this suite).
+        options = ["--basetemp", os.path.join(storage, "pytest"), *(["--cov"] if coverage_gate else [])]
         result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, cwd=project, env=env)
         written = sorted(path.relative_to(home).as_posix() for path in Path(home).rglob("*"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

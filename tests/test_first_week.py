@@ -37,7 +37,7 @@ def fresh_bake(bakery, tmp_path, answers):
 def shell(tmp_path, request):
     """``shell(project, *command)``: run a command in ``project`` as a developer's shell would,
     with this suite's environment off the ``PATH``, git's identity set and no user configuration
-    read, and pre-commit's and mypy's caches under ``tmp_path``."""
+    read, and pre-commit's and mypy's caches and the temporary directory under ``tmp_path``."""
     cache = getattr(request.config, "cache", None)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     mypy_cache = cache.mkdir("mypy-hook") / worker if cache else tmp_path / "mypy-cache"
@@ -57,7 +57,9 @@ def shell(tmp_path, request):
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
         "MYPY_CACHE_DIR": str(mypy_cache),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(tmp_path / "tmp"),
     }
+    (tmp_path / "tmp").mkdir()
     for name in ("VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
         env.pop(name, None)
 

@@ -37,8 +37,15 @@ def run_script(script: str, cwd: Path, home: Path, tools: Path) -> None:
         + [entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)]
     )
     # The machine's own settings stay (its certificates, pip's configuration); what this suite
-    # activated or set for itself goes, and HOME is empty.
-    env = {**os.environ, "PATH": path, "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+    # activated or set for itself goes, and HOME is empty; TMPDIR is beside it.
+    env = {
+        **os.environ,
+        "PATH": path,
+        "HOME": str(home),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(home.with_name("tmp")),
+    }
+    home.with_name("tmp").mkdir(exist_ok=True)
     for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "COOKIECUTTER_CONFIG"):
         env.pop(name, None)
     result = subprocess.run(
