@@ -452,40 +452,30 @@ def check_jsonschema(*arguments: str):
     return CliRunner().invoke(check_jsonschema_main, list(arguments))
 
 
-def once_per_text(check: Callable[[Path], typing.Any]) -> Callable[[Path], typing.Any]:
-    """``check(path)``, run once for each distinct content of the file it is given.
+def once_per_text(check: Callable[..., typing.Any]) -> Callable[..., typing.Any]:
+    """``check(path, *arguments)``, run once for each distinct content of the file with the same
+    arguments.
 
     Many combinations generate the same file (a Dockerfile, a workflow), and a checker's answer
     depends on the text only: a later file with a text already checked gets the answer it got.
     """
-    answers: dict[bytes, typing.Any] = {}
+    answers: dict[tuple, typing.Any] = {}
 
     @functools.wraps(check)
-    def checked(path: Path) -> typing.Any:
-        text = Path(path).read_bytes()
-        if text not in answers:
-            answers[text] = check(path)
-        return answers[text]
+    def checked(path: Path, *arguments: str) -> typing.Any:
+        key = (Path(path).read_bytes(), arguments)
+        if key not in answers:
+            answers[key] = check(path, *arguments)
+        return answers[key]
 
     return checked
 
 
 @once_per_text
-def check_workflow_schema(path: Path):
-    """check-jsonschema's answer for a GitHub workflow file."""
-    return check_jsonschema("--builtin-schema", "vendor.github-workflows", str(path))
-
-
-@once_per_text
-def check_dependabot_schema(path: Path):
-    """check-jsonschema's answer for a Dependabot configuration file."""
-    return check_jsonschema("--builtin-schema", "vendor.dependabot", str(path))
-
-
-@once_per_text
-def check_compose_schema(path: Path):
-    """check-jsonschema's answer for a Compose file."""
-    return check_jsonschema("--builtin-schema", "vendor.compose-spec", str(path))
+def check_schema(path: Path, schema: str):
+    """check-jsonschema's answer for the file at ``path`` against its built-in ``schema``, such as
+    ``vendor.github-workflows``."""
+    return check_jsonschema("--builtin-schema", schema, str(path))
 
 
 def assert_ruff_clean(project: Path) -> None:

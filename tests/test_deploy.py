@@ -21,9 +21,7 @@ import yaml
 from conftest import (
     NEWEST_PYTHON,
     SECRET_KEY,
-    check_compose_schema,
-    check_dependabot_schema,
-    check_workflow_schema,
+    check_schema,
     combination,
     database_matrix,
     get,
@@ -87,7 +85,7 @@ def test_workflow_passes_actionlint(bakery, answers, actionlint):
 
 @matrix
 def test_workflow_matches_the_github_schema(bakery, answers):
-    result = check_workflow_schema(bakery(answers) / WORKFLOW)
+    result = check_schema(bakery(answers) / WORKFLOW, "vendor.github-workflows")
     assert result.exit_code == 0, result.output
 
 
@@ -127,7 +125,7 @@ def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
 @database_matrix
 def test_compose_file_matches_the_compose_specification(bakery, answers):
     compose = bakery(answers) / "compose.yaml"
-    result = check_compose_schema(compose)
+    result = check_schema(compose, "vendor.compose-spec")
     assert result.exit_code == 0, result.output
     services = yaml.safe_load(compose.read_text(encoding="utf-8"))["services"]
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -213,7 +211,7 @@ def test_pre_commit_hooks_are_pinned_to_released_versions(bakery, answers):
 
 @matrix
 def test_dependabot_config_matches_its_schema(bakery, answers):
-    result = check_dependabot_schema(bakery(answers) / DEPENDABOT)
+    result = check_schema(bakery(answers) / DEPENDABOT, "vendor.dependabot")
     assert result.exit_code == 0, result.output
 
 
@@ -223,7 +221,7 @@ def test_the_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path):
         "version: 2\nupdates:\n  - package-ecosystem: pipx\n    directory: /\n"
         "    schedule:\n      interval: weekly\n"
     )
-    result = check_dependabot_schema(broken)
+    result = check_schema(broken, "vendor.dependabot")
     assert result.exit_code == 1, result.output
 
 

@@ -5,7 +5,7 @@ import sys
 
 import yaml
 
-from conftest import NEWEST_PYTHON, TEMPLATE, check_jsonschema, run
+from conftest import NEWEST_PYTHON, TEMPLATE, check_jsonschema, check_schema, run
 
 WORKFLOWS = sorted((TEMPLATE / ".github" / "workflows").glob("*.yml"))
 
@@ -41,7 +41,7 @@ def test_workflows_match_the_github_schema():
 def test_the_schema_check_catches_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("on: push\njobs:\n  a:\n    steps: []\n")
-    result = check_jsonschema("--builtin-schema", "vendor.github-workflows", str(broken))
+    result = check_schema(broken, "vendor.github-workflows")
     assert result.exit_code == 1, result.output
 
 
