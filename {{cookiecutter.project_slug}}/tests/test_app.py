@@ -449,6 +449,18 @@ def test_a_request_without_a_session_cookie_gets_an_empty_session_and_no_cookie(
     assert "Set-Cookie" not in response.headers
 
 
+def test_a_request_with_other_cookies_but_not_the_session_one_gets_an_empty_session(app):
+    session_views(app)
+    client = app.test_client()
+    client.set_cookie("theme", "dark")
+    response = client.get("/visits")
+    assert response.get_data(as_text=True) == "0"
+    assert "Set-Cookie" not in response.headers
+    client.set_cookie("theme", "dark")
+    assert client.get("/visit").get_data(as_text=True) == "1"
+    assert client.get("/visit").get_data(as_text=True) == "2"  # beside the other cookie
+
+
 def test_a_session_cookie_signed_with_another_key_is_ignored(app, make_app):
     session_views(app)
     forger = make_app(SECRET_KEY="f" * 32)

@@ -1,12 +1,12 @@
 """A request id on every request and response, so that an error a user quotes can be found.
 
 The client's ``X-Request-ID`` is kept when it is well-formed (a proxy or a calling service may have
-set it); otherwise the request gets a fresh id. Error bodies show it, and every response sends it
-back in ``X-Request-ID``.
+set it); otherwise the request gets a fresh one, 128 random bits in 32 hex digits. Error bodies show
+it, and every response sends it back in ``X-Request-ID``.
 """
 
 import re
-import uuid
+import secrets
 
 from flask import Flask, request
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ def request_id() -> str:
     chosen: str | None = request.environ.get(ENVIRON_KEY)
     if chosen is None:
         incoming = request.headers.get(HEADER, "")
-        chosen = incoming if WELL_FORMED.fullmatch(incoming) else uuid.uuid4().hex
+        chosen = incoming if WELL_FORMED.fullmatch(incoming) else secrets.token_hex(16)
         request.environ[ENVIRON_KEY] = chosen
     return chosen
 
