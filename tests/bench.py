@@ -6,7 +6,8 @@
   floor that every bake pays before it renders a file;
 - the whole 96-combination check (``pytest tests/test_matrix.py``), timed once;
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
-  for the HTML page (median of 5 rounds of ``--requests``, the two apps taking turns);
+  for the HTML page (5 x ``--requests`` each, the two apps taking turns every 50 requests; the
+  ratio is the median of the rounds' ratios);
 - one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
   teardown Flask runs through asgiref at the end of every request, next to Flask-SQLAlchemy, which
   the generated database projects use;
@@ -21,12 +22,13 @@
   generated project's handler and by ``RotatingFileHandler`` in its place;
 - problem+json 404s per second from the default project served by its own ``gunicorn.conf.py``
   (4 gevent workers, 16 kept-alive connections), next to a bare Flask app served by the same file:
-  the same workers and access log, so the ratio is what the project's code costs (median of 5
-  rounds of ``--requests``, the two servers taking turns);
+  the same workers and access log, so the ratio is what the project's code costs (5 x
+  ``--requests`` each, in 10 rounds, the two servers taking turns; the ratio is the median of the
+  rounds' ratios);
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
-  the worker model before issue 11: 404s per second from 16 kept-alive connections (median of 5
-  rounds of ``--requests``, the two servers taking turns); ``/healthz`` while 64 clients hold
+  the worker model before issue 11: 404s per second from 16 kept-alive connections (as the
+  served 404s above); ``/healthz`` while 64 clients hold
   partial requests; and, gevent only, p50/p99 latency of 3 rounds of 5000 mixed requests (70 %
   404, 20 % 500, 10 % 200) with a healthy SMTP server and Sentry endpoint next to a hung SMTP
   server and a black-holed Sentry, and the workers' memory growth over those 15000 requests.
@@ -57,21 +59,27 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 COOKIECUTTER = [sys.executable, "-m", "cookiecutter"]
 NO_REPORTING = ["use_email_logging=no", "use_file_logging=no", "use_sentry=no"]
 
-# Microseconds per request through the test client, for each app: the median of 5 rounds, the apps
-# taking turns round by round, so that a change in the machine's speed reaches them all alike.
+# Microseconds per request through the test client, for each app, and its ratio to the first app's.
+# The apps take turns in short rounds (50 requests each, 5 x ``requests`` in all for each app), so
+# that a change in the machine's speed (another process, a neighbour on the host) reaches them all
+# alike; the ratio is the median of each round's against the first app's round just before it.
 PER_REQUEST = """
 import statistics, time
+
+ROUND = 50
 
 def per_request(apps, path, headers, requests):
     clients = [app.test_client() for app in apps]
     rounds = [[] for _ in apps]
-    for _ in range(5):
+    for _ in range(max(1, 5 * requests // ROUND)):
         for client, times in zip(clients, rounds):
             start = time.perf_counter()
-            for _ in range(requests):
+            for _ in range(ROUND):
                 client.get(path, headers=headers)
-            times.append((time.perf_counter() - start) / requests * 1e6)
-    return [statistics.median(times) for times in rounds]
+            times.append((time.perf_counter() - start) / ROUND * 1e6)
+    medians = [statistics.median(times) for times in rounds]
+    ratios = [statistics.median(mine / first for mine, first in zip(times, rounds[0])) for times in rounds]
+    return medians + ratios[1:]
 """
 
 # Run inside a baked project (its src on the path): microseconds per 404, bare Flask and generated.
@@ -348,9 +356,9 @@ def not_found(requests: int) -> None:
         for error_format, accept, label in cases:
             project = bake(output, error_format, f"error_format={error_format}", *NO_REPORTING)
             script = NOT_FOUND_TIMING.format(per_request=PER_REQUEST, slug=project.name, requests=requests)
-            bare, generated = run_in(project, script, accept)
+            bare, generated, ratio = run_in(project, script, accept)
             row = f"{label} (microseconds)"
-            print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{generated / bare:>7.2f}x")
+            print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
 
 
 def contract(requests: int, runs: int) -> None:
@@ -412,9 +420,9 @@ def database_request(requests: int) -> None:
     """Time a request in a Flask app with each SQLAlchemy integration."""
     print(f"{'one request, app with an SQLite engine':<44}{'SA-Lite':>12}{'Flask-SA':>12}{'ratio':>8}")
     script = DATABASE_TIMING.format(per_request=PER_REQUEST, requests=requests)
-    lite, flask_sqlalchemy = run_in(TEMPLATE, script)
+    lite, flask_sqlalchemy, ratio = run_in(TEMPLATE, script)
     row = "  (microseconds)"
-    print(f"{row:<44}{lite:>12.1f}{flask_sqlalchemy:>12.1f}{flask_sqlalchemy / lite:>7.2f}x")
+    print(f"{row:<44}{lite:>12.1f}{flask_sqlalchemy:>12.1f}{ratio:>7.2f}x")
 
 
 def email_reports(requests: int) -> None:
@@ -496,7 +504,7 @@ app.add_url_rule("/", "index", lambda: "home")
 def served_not_found(requests: int, workers: int = 4) -> None:
     """problem+json 404s per second from the default project served by its own gunicorn.conf.py,
     next to a bare Flask app served by the same file (the same gevent workers, worker count and
-    access log), the two taking turns for 5 rounds."""
+    access log), the two taking turns (``not_found_rates``)."""
     with tempfile.TemporaryDirectory() as output:
         project = bake(output, "default")
         Path(output, "bare.py").write_text(BARE_APP, encoding="utf-8")
@@ -512,41 +520,46 @@ def served_not_found(requests: int, workers: int = 4) -> None:
             paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
             rates = not_found_rates(ports, paths, warm_up=400)
     label = f"served 404s per second, {workers} gevent workers"
-    print_rates(label, f"  problem+json, median of 5 rounds of {requests}", rates)
+    print_rates(label, f"  problem+json, 5 x {requests} each", rates)
 
 
 def not_found_rates(ports: dict[str, int], paths: list[tuple[str, str]], warm_up: int) -> dict:
-    """404s per second from each server in ``ports``, 5 rounds of ``paths``, the servers taking
-    turns, after ``warm_up`` requests to each (a worker's first requests fill caches)."""
+    """404s per second from each server in ``ports``: ``paths`` 5 times over, in 10 rounds of half
+    of them each, the servers taking turns round by round, after ``warm_up`` requests to each (a
+    worker's first requests fill caches)."""
     rates: dict[str, list[float]] = {name: [] for name in ports}
     for port in ports.values():
         send_all(port, paths[:warm_up])
-    for _ in range(5):
+    halves = paths[: len(paths) // 2], paths[len(paths) // 2 :]
+    for round_number in range(10):
         for name, port in ports.items():
             start = time.perf_counter()
-            result = send_all(port, paths)
+            result = send_all(port, halves[round_number % 2])
             elapsed = time.perf_counter() - start
-            assert result["statuses"] == {404: len(paths)} and not result["failures"], result["failures"][:3]
-            rates[name].append(len(paths) / elapsed)
+            sent = len(halves[round_number % 2])
+            assert result["statuses"] == {404: sent} and not result["failures"], result["failures"][:3]
+            rates[name].append(sent / elapsed)
     return rates
 
 
 def print_rates(label: str, row: str, rates: dict[str, list[float]]) -> None:
-    """The median of each server's rates, baseline first, their ratio, and each one's range."""
+    """The median of each server's rates, baseline first, and each one's range; the ratio is the
+    median of each round's rate against the baseline's round just before it."""
     (baseline, baseline_rates), (name, ours) = rates.items()
     print(f"{label:<52}{baseline:>12}{name:>12}{'ratio':>8}")
     theirs, mine = statistics.median(baseline_rates), statistics.median(ours)
-    print(f"{row:<52}{theirs:>12.0f}{mine:>12.0f}{mine / theirs:>7.2f}x")
+    ratio = statistics.median(rate / before for rate, before in zip(ours, baseline_rates, strict=True))
+    print(f"{row:<52}{theirs:>12.0f}{mine:>12.0f}{ratio:>7.2f}x")
     spread = [f"{min(values):.0f}-{max(values):.0f}" for values in rates.values()]
     print(f"{'  range over the rounds':<52}{spread[0]:>12}{spread[1]:>12}")
 
 
 def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
-    """404s per second from 16 kept-alive connections, the servers taking turns, 5 rounds."""
+    """404s per second from 16 kept-alive connections, the servers taking turns (``not_found_rates``)."""
     paths = [("/no-such-page", f"bench-{number:05d}") for number in range(requests)]
     rates = not_found_rates(ports, paths, warm_up=200)
     label = f"404s per second, {workers} workers, 16 connections"
-    print_rates(label, f"  median of 5 rounds of {requests}", rates)
+    print_rates(label, f"  5 x {requests} each", rates)
 
 
 def mixed_load(servers: dict[str, tuple]) -> None:

@@ -1,6 +1,6 @@
 """Where a served 404 spends its worker's CPU: cProfile inside one gunicorn worker.
 
-    python tests/profile_served.py [--requests N] [--top N] [--path PATH]
+    python tests/profile_served.py [--requests N] [--top N] [--path PATH] [--save FILE]
 
 Bakes the default project, serves it with its own ``gunicorn.conf.py`` and one worker (gevent, as
 configured), sends ``--requests`` problem+json 404s from 16 kept-alive connections, and prints the
@@ -12,6 +12,7 @@ by a wrapper that reads the project's own settings first.
 import argparse
 import os
 import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--path", default="/api/no-such-route")
+    parser.add_argument("--save", type=Path, help="also keep the profile (pstats) at this path")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as output:
         command = [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE), "-o", output]
@@ -60,6 +62,8 @@ def main() -> None:
             result = send_all(port, requests)
         assert not result["failures"], result["failures"][:3]
         [profile] = Path(output).glob("worker-*.prof")
+        if options.save:
+            shutil.copyfile(profile, options.save)
         stats = pstats.Stats(str(profile))
         print(f"{len(requests) + 200} requests, the profiler's own cost included in every figure")
         stats.sort_stats("tottime").print_stats(options.top)
