@@ -8,6 +8,8 @@
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
   for the HTML page (5 x ``--requests`` each, the two apps taking turns every 50 requests; the
   ratio is the median of the rounds' ratios);
+- where the HTML 404's time goes (``--only not-found-parts``): the generated app next to the same
+  app whose ``errors/404.html`` has base.html's markup copied in, and one whose page is one word;
 - one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
   teardown Flask runs through asgiref at the end of every request, next to Flask-SQLAlchemy, which
   the generated database projects use;
@@ -93,6 +95,35 @@ bare.add_url_rule("/", "index", lambda: "home")
 generated = create_app({{"TESTING": True}})
 headers = {{"Accept": sys.argv[1]}}
 print(*per_request([bare, generated], "/no-such-page", headers, {requests}))
+"""
+
+# Where the HTML 404's cost goes, inside a baked html project: the generated app as it is, and the
+# same app with its errors/404.html replaced (through a loader in front of the app's own) by the
+# same page with base.html's markup copied in (no template inheritance), and by one word (what any
+# render_template costs in this app), each next to bare Flask. Prints microseconds then ratios.
+NOT_FOUND_PARTS = """{per_request}
+import re
+from flask import Flask
+from jinja2 import ChoiceLoader, DictLoader
+from {slug} import create_app
+
+def with_404_page(source):
+    app = create_app({{"TESTING": True}})
+    if source is not None:
+        app.jinja_loader = ChoiceLoader([DictLoader({{"errors/404.html": source}}), app.jinja_loader])
+    return app
+
+generated = with_404_page(None)
+loader = generated.jinja_env.loader
+base, page = (loader.get_source(generated.jinja_env, name)[0] for name in ("base.html", "errors/404.html"))
+blocks = dict(re.findall(r"{{% block (\\w+) %}}(.*?){{% endblock %}}", page, re.DOTALL))
+flat = re.sub(r"{{% block (\\w+) %}}{{% endblock %}}", lambda match: blocks[match[1]], base)
+bare = Flask("bare")
+bare.add_url_rule("/", "index", lambda: "home")
+apps = [bare, generated, with_404_page(flat), with_404_page("Not found")]
+headers = {{"Accept": "text/html"}}
+assert all(app.test_client().get("/no-such-page", headers=headers).status_code == 404 for app in apps)
+print(*per_request(apps, "/no-such-page", headers, {requests}))
 """
 
 # A request's cost with each Flask integration of SQLAlchemy: microseconds per GET of a page that
@@ -361,6 +392,23 @@ def not_found(requests: int) -> None:
             print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
 
 
+def not_found_parts(requests: int) -> None:
+    """Where the HTML 404 spends its time over bare Flask's: the page's template inheritance, and the
+    cost of rendering any template at all."""
+    with tempfile.TemporaryDirectory() as output:
+        project = bake(output, "html", "error_format=html", *NO_REPORTING)
+        script = NOT_FOUND_PARTS.format(per_request=PER_REQUEST, slug=project.name, requests=requests)
+        bare, *times = run_in(project, script)
+    rows = [
+        "as generated (404.html extends base.html)",
+        "404.html with base.html copied in",
+        "404.html of one word",
+    ]
+    print(f"{'the HTML 404 through the test client':<44}{'bare Flask':>12}{'generated':>12}{'ratio':>8}")
+    for row, generated, ratio in zip(rows, times[:3], times[3:], strict=True):
+        print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
+
+
 def contract(requests: int, runs: int) -> None:
     """POST /api/items (201 and 422) and a problem+json 404, with the requests validated by
     pydantic from the declared schemas next to the hand-written checks they replaced; and what
@@ -617,6 +665,7 @@ def slow_client_healthz(ports: dict[str, int], clients: int = 64, probes: int = 
 SECTIONS = {
     "bake": bake_and_matrix,
     "not-found": lambda options: not_found(options.requests),
+    "not-found-parts": lambda options: not_found_parts(options.requests),
     "database": lambda options: database_request(options.requests),
     "contract": lambda options: contract(options.requests, options.bakes),
     "email": lambda options: email_reports(requests=300),
