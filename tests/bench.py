@@ -64,7 +64,8 @@ NO_REPORTING = ["use_email_logging=no", "use_file_logging=no", "use_sentry=no"]
 # Microseconds per request through the test client, for each app, and its ratio to the first app's.
 # The apps take turns in short rounds (50 requests each, 5 x ``requests`` in all for each app), so
 # that a change in the machine's speed (another process, a neighbour on the host) reaches them all
-# alike; the ratio is the median of each round's against the first app's round just before it.
+# alike; the ratio is the median of each round's against the first app's round in the same turn,
+# not the ratio of the two medians, which are printed beside it.
 PER_REQUEST = """
 import statistics, time
 
@@ -99,8 +100,9 @@ print(*per_request([bare, generated], "/no-such-page", headers, {requests}))
 
 # Where the HTML 404's cost goes, inside a baked html project: the generated app as it is, and the
 # same app with its errors/404.html replaced (through a loader in front of the app's own) by the
-# same page with base.html's markup copied in (no template inheritance), and by one word (what any
-# render_template costs in this app), each next to bare Flask. Prints microseconds then ratios.
+# same page with base.html's markup copied in (no template inheritance; the same bytes, checked),
+# and by one word (the whole error handler and a render_template, with next to nothing to render),
+# each next to bare Flask. Prints microseconds then ratios.
 NOT_FOUND_PARTS = """{per_request}
 import re
 from flask import Flask
@@ -123,6 +125,9 @@ bare.add_url_rule("/", "index", lambda: "home")
 apps = [bare, generated, with_404_page(flat), with_404_page("Not found")]
 headers = {{"Accept": "text/html"}}
 assert all(app.test_client().get("/no-such-page", headers=headers).status_code == 404 for app in apps)
+same_id = {{**headers, "X-Request-ID": "bench"}}
+pages = [app.test_client().get("/no-such-page", headers=same_id).data for app in apps[1:3]]
+assert pages[0] == pages[1], "the copied-in page differs from the generated one"
 print(*per_request(apps, "/no-such-page", headers, {requests}))
 """
 
@@ -328,7 +333,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bakes", type=int, default=15, help="runs for each median (default 15)")
     parser.add_argument("--no-matrix", action="store_true", help="skip the 96-combination check")
-    parser.add_argument("--requests", type=int, default=2000, help="404s per round (default 2000)")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="each app or server gets 5 x this many (default 2000)"
+    )
     parser.add_argument(
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
     )
