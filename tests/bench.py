@@ -389,6 +389,11 @@ def run_in(project: Path, script: str, *args: str) -> list[float]:
     return [float(number) for number in result.stdout.split()]
 
 
+def print_timing(row: str, baseline: float, generated: float, ratio: float) -> None:
+    """One row of microseconds per request, baseline first, and the ratio ``per_request`` gave."""
+    print(f"{row:<44}{baseline:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
+
+
 def not_found(requests: int) -> None:
     """Time a 404 in a bare Flask app and in a generated one, for each error format."""
     print(f"{'one 404 through the test client':<44}{'bare Flask':>12}{'generated':>12}{'ratio':>8}")
@@ -397,9 +402,7 @@ def not_found(requests: int) -> None:
         for error_format, accept, label in cases:
             project = bake(output, error_format, f"error_format={error_format}", *NO_REPORTING)
             script = NOT_FOUND_TIMING.format(per_request=PER_REQUEST, slug=project.name, requests=requests)
-            bare, generated, ratio = run_in(project, script, accept)
-            row = f"{label} (microseconds)"
-            print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
+            print_timing(f"{label} (microseconds)", *run_in(project, script, accept))
 
 
 def not_found_parts(requests: int) -> None:
@@ -416,7 +419,7 @@ def not_found_parts(requests: int) -> None:
     ]
     print(f"{'the HTML 404 through the test client':<44}{'bare Flask':>12}{'generated':>12}{'ratio':>8}")
     for row, generated, ratio in zip(rows, times[:3], times[3:], strict=True):
-        print(f"{row:<44}{bare:>12.1f}{generated:>12.1f}{ratio:>7.2f}x")
+        print_timing(row, bare, generated, ratio)
 
 
 def contract(requests: int, runs: int) -> None:
@@ -478,9 +481,7 @@ def database_request(requests: int) -> None:
     """Time a request in a Flask app with each SQLAlchemy integration."""
     print(f"{'one request, app with an SQLite engine':<44}{'SA-Lite':>12}{'Flask-SA':>12}{'ratio':>8}")
     script = DATABASE_TIMING.format(per_request=PER_REQUEST, requests=requests)
-    lite, flask_sqlalchemy, ratio = run_in(TEMPLATE, script)
-    row = "  (microseconds)"
-    print(f"{row:<44}{lite:>12.1f}{flask_sqlalchemy:>12.1f}{ratio:>7.2f}x")
+    print_timing("  (microseconds)", *run_in(TEMPLATE, script))
 
 
 def email_reports(requests: int) -> None:

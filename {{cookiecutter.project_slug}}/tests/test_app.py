@@ -442,17 +442,12 @@ def test_a_session_a_view_sets_is_read_back_from_its_signed_cookie(app):
     assert client.get("/visits").get_data(as_text=True) == "3"
 
 
-def test_a_request_without_a_session_cookie_gets_an_empty_session_and_no_cookie(app):
-    session_views(app)
-    response = app.test_client().get("/visits")
-    assert response.get_data(as_text=True) == "0"
-    assert "Set-Cookie" not in response.headers
-
-
-def test_a_request_with_other_cookies_but_not_the_session_one_gets_an_empty_session(app):
+@pytest.mark.parametrize("other_cookies", [{}, {"theme": "dark"}])
+def test_a_request_without_a_session_cookie_gets_an_empty_session_and_no_cookie(app, other_cookies):
     session_views(app)
     client = app.test_client()
-    client.set_cookie("theme", "dark")
+    for name, value in other_cookies.items():
+        client.set_cookie(name, value)
     response = client.get("/visits")
     assert response.get_data(as_text=True) == "0"
     assert "Set-Cookie" not in response.headers
