@@ -369,6 +369,73 @@ def bakery(cookies_session):
     return project
 
 
+@pytest.fixture
+def fresh_bake(bakery, tmp_path, answers):
+    """A copy of the project (nothing is written into the shared bake), with its ``.venv``: this
+    suite's environment, which holds every package a project can have, as ``uv sync`` would make it."""
+    baked = bakery(answers)
+    project = shutil.copytree(baked, tmp_path / baked.name)
+    (project / ".venv").symlink_to(sys.prefix, target_is_directory=True)
+    return project
+
+
+@pytest.fixture
+def shell(tmp_path, tmp_path_factory, request):
+    """``shell(project, *command)``: run a command in ``project`` as a developer's shell would,
+    with this suite's environment off the ``PATH``, git's identity set and no user configuration
+    read, and the temporary directory under ``tmp_path``.
+
+    pre-commit's hook environments (installed from PyPI) are kept beside uv's and pip's caches, for
+    every test and the next run (pre-commit locks its store while it installs); mypy's cache is
+    this process's own.
+    """
+    cache = getattr(request.config, "cache", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    mypy_cache = cache.mkdir("mypy-hook") / worker if cache else tmp_path / "mypy-cache"
+    path = os.pathsep.join(
+        entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)
+    )
+    env = {
+        **os.environ,
+        "PATH": path,
+        "HOME": str(tmp_path / "home"),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "A Developer",
+        "GIT_AUTHOR_EMAIL": "developer@example.com",
+        "GIT_COMMITTER_NAME": "A Developer",
+        "GIT_COMMITTER_EMAIL": "developer@example.com",
+        "PRE_COMMIT_HOME": str(tmp_path_factory.getbasetemp().parent / "pre-commit"),
+        "MYPY_CACHE_DIR": str(mypy_cache),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(tmp_path / "tmp"),
+    }
+    (tmp_path / "tmp").mkdir()
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+        env.pop(name, None)
+
+    def run(project: Path, *command: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=project,
+            env={**env, **extra},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    return run
+
+
+def passed(result: subprocess.CompletedProcess[str]) -> bool:
+    return result.returncode == 0
+
+
+def output(result: subprocess.CompletedProcess[str]) -> str:
+    return f"{' '.join(map(str, result.args))}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
 @pytest.fixture(scope="session")
 def postgresql():
     """A real PostgreSQL server on loopback for this test process (each xdist worker has its own)."""

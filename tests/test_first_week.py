@@ -10,7 +10,6 @@ left out. Nothing is activated: this suite's environment is off the ``PATH``, as
 flow, where the hooks run from ``git commit``.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,62 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import combination
+from conftest import combination, output, passed
 
 TYPE_ERROR = 'def answer() -> int:\n    return "42"\n'
-
-
-@pytest.fixture
-def fresh_bake(bakery, tmp_path, answers):
-    """A copy of the project (nothing is written into the shared bake), with its ``.venv``."""
-    baked = bakery(answers)
-    project = shutil.copytree(baked, tmp_path / baked.name)
-    (project / ".venv").symlink_to(sys.prefix, target_is_directory=True)
-    return project
-
-
-@pytest.fixture
-def shell(tmp_path, request):
-    """``shell(project, *command)``: run a command in ``project`` as a developer's shell would,
-    with this suite's environment off the ``PATH``, git's identity set and no user configuration
-    read, and pre-commit's and mypy's caches and the temporary directory under ``tmp_path``."""
-    cache = getattr(request.config, "cache", None)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    mypy_cache = cache.mkdir("mypy-hook") / worker if cache else tmp_path / "mypy-cache"
-    path = os.pathsep.join(
-        entry for entry in os.environ["PATH"].split(os.pathsep) if not entry.startswith(sys.prefix)
-    )
-    env = {
-        **os.environ,
-        "PATH": path,
-        "HOME": str(tmp_path / "home"),
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "A Developer",
-        "GIT_AUTHOR_EMAIL": "developer@example.com",
-        "GIT_COMMITTER_NAME": "A Developer",
-        "GIT_COMMITTER_EMAIL": "developer@example.com",
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
-        "MYPY_CACHE_DIR": str(mypy_cache),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "TMPDIR": str(tmp_path / "tmp"),
-    }
-    (tmp_path / "tmp").mkdir()
-    for name in ("VIRTUAL_ENV", "PYTHONPATH", "SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
-        env.pop(name, None)
-
-    def run(project: Path, *command: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            command,
-            cwd=project,
-            env={**env, **extra},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    return run
 
 
 def local_hooks(project: Path, destination: Path) -> tuple[Path, set[str]]:
@@ -84,14 +30,6 @@ def local_hooks(project: Path, destination: Path) -> tuple[Path, set[str]]:
     config["repos"] = [repo for repo in config["repos"] if repo["repo"] == "local"]
     destination.write_text(yaml.safe_dump(config), encoding="utf-8")
     return destination, {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
-
-
-def passed(result: subprocess.CompletedProcess[str]) -> bool:
-    return result.returncode == 0
-
-
-def output(result: subprocess.CompletedProcess[str]) -> str:
-    return f"{' '.join(map(str, result.args))}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 
 
 @pytest.mark.slow
