@@ -3,54 +3,20 @@ hooks, a new route with its test, a new model with its migration, each commit th
 
 The project's ``.venv`` (made by ``uv sync``, or by ``python3 -m venv .venv`` and ``pip install -e
 . --group dev``: the README's two ways) is this suite's environment, which holds every package a
-project can have, so nothing is installed. The hooks' repositories on GitHub cannot be fetched
-here: pre-commit runs the project's local hooks only (``tests/test_deploy.py`` checks the others'
-configuration), from the project's own ``.pre-commit-config.yaml`` with the remote repositories
-left out. Nothing is activated: this suite's environment is off the ``PATH``, as in the README's uv
-flow, where the hooks run from ``git commit``.
+project can have, so the project installs nothing. The hooks' repositories on GitHub cannot be
+fetched here: every hook of the project's ``.pre-commit-config.yaml`` runs the same tool at the
+same version from PyPI (``tests/test_pre_commit.py``). Nothing is activated: this suite's
+environment is off the ``PATH``, as in the README's uv flow, where the hooks run from ``git commit``.
 """
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from test_pre_commit import offline_config
 
 from conftest import combination, output, passed
-
-TYPE_ERROR = 'def answer() -> int:\n    return "42"\n'
-
-
-def local_hooks(project: Path, destination: Path) -> tuple[Path, set[str]]:
-    """The project's pre-commit configuration with only its local repositories, written to
-    ``destination``, and the ids of their hooks."""
-    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
-    config["repos"] = [repo for repo in config["repos"] if repo["repo"] == "local"]
-    destination.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return destination, {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("answers", [combination()])
-def test_the_local_hooks_pass_on_a_fresh_bake_and_mypy_fails_a_type_error(fresh_bake, shell, tmp_path):
-    config, hook_ids = local_hooks(fresh_bake, tmp_path / "local-hooks.yaml")
-    assert hook_ids == {"mypy"}
-    pre_commit = (sys.executable, "-m", "pre_commit", "run", "--all-files", "--config", str(config))
-    for command in (("git", "init", "--quiet"), ("git", "add", "--all")):
-        assert passed(result := shell(fresh_bake, *command)), output(result)
-
-    result = shell(fresh_bake, *pre_commit)
-    assert passed(result), output(result)
-    assert all(f"\n{hook_id}." in f"\n{result.stdout}" for hook_id in hook_ids), result.stdout
-
-    (fresh_bake / "src" / fresh_bake.name / "answer.py").write_text(TYPE_ERROR, encoding="utf-8")
-    assert passed(result := shell(fresh_bake, "git", "add", "--all")), output(result)
-    result = shell(fresh_bake, *pre_commit)
-    assert result.returncode == 1, output(result)
-    assert 'Incompatible return value type (got "str", expected "int")' in result.stdout
-
 
 LIST_ITEMS = """
 
@@ -104,7 +70,7 @@ def append(path: Path, text: str) -> None:
 def test_the_first_week_goes_as_the_readme_says(fresh_bake, shell, tmp_path):
     project, slug = fresh_bake, fresh_bake.name
     package = project / "src" / slug
-    config, _ = local_hooks(project, tmp_path / "local-hooks.yaml")
+    config = offline_config(project, tmp_path / "offline-hooks.yaml")
     venv = project / ".venv" / "bin"
     # The package from src, as the editable install `uv sync` makes would give it; no SECRET_KEY:
     # the flask command's tasks need none.
