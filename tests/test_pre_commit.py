@@ -178,3 +178,16 @@ def test_the_mypy_hook_refuses_a_type_error(repository, shell, answers):
 
     assert result.returncode == 1, output(result)
     assert 'Incompatible return value type (got "str", expected "int")' in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_git_ignores_what_schemathesis_keeps_in_the_project(fresh_bake, shell, answers):
+    """The generated README's ``uvx schemathesis run ...`` writes its cache to ``.schemathesis/``
+    in the directory it runs in."""
+    crash = Path(".schemathesis", "flask-service", "cache", "crashes", "0.json")
+    assert passed(result := shell(fresh_bake, "git", "init", "--quiet")), output(result)
+
+    result = shell(fresh_bake, "git", "check-ignore", "--verbose", str(crash))
+
+    assert passed(result), output(result)
+    assert result.stdout.startswith(".gitignore:"), output(result)
