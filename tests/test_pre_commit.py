@@ -1,5 +1,6 @@
 """A team's first commit on a fresh bake goes through every hook of the project's pre-commit
-configuration, with the ``uv.lock`` both READMEs say to commit.
+configuration, with the ``uv.lock`` both READMEs say to commit, and leaves out what the README's
+tools keep in the project.
 
 pre-commit clones each hook repository from GitHub, which this suite cannot reach. The tools those
 repositories run are on PyPI at the same versions (their tags follow the tools' releases, which
