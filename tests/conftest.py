@@ -260,6 +260,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+def kept_for_the_next_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """``pytest-of-<user>/<name>``: beside pytest's numbered temporary directories (it keeps the
+    last three runs'), a directory it never removes. An xdist worker's base temporary directory is
+    its run's ``pytest-<N>/popen-gw<K>``, one level further down than a single process's
+    ``pytest-<N>``."""
+    base = tmp_path_factory.getbasetemp()
+    run_directory = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return run_directory.parent / name
+
+
 @pytest.fixture(scope="session", autouse=True)
 def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
     """Keep the suite out of the user's home: the state tools keep per user goes to a temporary
@@ -282,8 +292,8 @@ def user_state_in_tmp(tmp_path_factory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COOKIECUTTER_CONFIG", str(config))
         patch.setenv("XDG_RUNTIME_DIR", str(state / "runtime"))
-        patch.setenv("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "uv-cache"))
-        patch.setenv("PIP_CACHE_DIR", str(tmp_path_factory.getbasetemp().parent / "pip-cache"))
+        patch.setenv("UV_CACHE_DIR", str(kept_for_the_next_run(tmp_path_factory, "uv-cache")))
+        patch.setenv("PIP_CACHE_DIR", str(kept_for_the_next_run(tmp_path_factory, "pip-cache")))
         yield state
 
 
@@ -405,7 +415,7 @@ def shell(tmp_path, tmp_path_factory, request):
         "GIT_AUTHOR_EMAIL": "developer@example.com",
         "GIT_COMMITTER_NAME": "A Developer",
         "GIT_COMMITTER_EMAIL": "developer@example.com",
-        "PRE_COMMIT_HOME": str(tmp_path_factory.getbasetemp().parent / "pre-commit"),
+        "PRE_COMMIT_HOME": str(kept_for_the_next_run(tmp_path_factory, "pre-commit")),
         "MYPY_CACHE_DIR": str(mypy_cache),
         "PYTHONDONTWRITEBYTECODE": "1",
         "TMPDIR": str(tmp_path / "tmp"),
