@@ -148,11 +148,9 @@ def test_the_first_commit_with_the_lock_passes_every_hook(repository, shell, ans
     result = commit(shell, repository)
 
     assert passed(result), output(result)
-    ran = hooks(project_config(repository))
-    for hook in ran:
+    for hook in hooks(project_config(repository)):
         assert re.search(rf"^{re.escape(hook['id'])}\.+Passed$", result.stderr, re.MULTILINE), output(result)
-    committed = shell(repository, "git", "ls-files").stdout.splitlines()
-    assert "uv.lock" in committed
+    assert "uv.lock" in shell(repository, "git", "ls-files").stdout.splitlines()
     assert shell(repository, "git", "status", "--porcelain").stdout == ""
 
 
