@@ -54,6 +54,7 @@ UNUSED = {
         f"{PACKAGE}/models.py",
         f"{PACKAGE}/readiness.py",
         "compose.yaml",
+        "schemathesis.toml",
         f"{PACKAGE}/migrations",
         "tests/test_database.py",
     ],

@@ -88,6 +88,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/models.py": answers["use_database"],
         f"{PACKAGE}/readiness.py": answers["use_database"],
         "compose.yaml": answers["use_database"],
+        "schemathesis.toml": answers["use_database"],
         f"{PACKAGE}/migrations/script.py.mako": answers["use_database"],
         f"{PACKAGE}/migrations/1795570437_create_the_item_table.py": answers["use_database"],
         "tests/test_database.py": answers["use_database"],

@@ -4,6 +4,7 @@ a person with a browser meets it."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from test_served_database import migrate
@@ -16,34 +17,43 @@ pytestmark = pytest.mark.slow  # serves a project to Schemathesis and to a brows
 DEFAULT = combination()
 
 
+def schemathesis_run(port: int, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Schemathesis's own command, every check, all phases (stateful: POST, Location, GET), from
+    the served ``/openapi.json``, started in ``cwd`` (where it reads ``schemathesis.toml`` and
+    keeps its cache); derandomized, so a failure reproduces."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            f"http://127.0.0.1:{port}/openapi.json",
+            "--checks=all",
+            "--max-examples=30",
+            "--generation-deterministic",
+            "--no-color",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def assert_nothing_to_report(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "No issues found" in result.stdout
+    assert "Stateful" in result.stdout
+
+
 @pytest.mark.parametrize("answers", [DEFAULT])
 def test_schemathesis_command_line_finds_nothing_to_report(bakery, answers, tmp_path):
-    """Schemathesis's own command, every check, all phases (stateful: POST, Location, GET), from
-    the served ``/openapi.json``; derandomized, so a failure reproduces."""
     project = bakery(answers)
     url = f"sqlite:///{tmp_path / 'app.db'}"
     migrate(project, url, tmp_path / "migrate.log")
     with gunicorn(project, DATABASE_URL=url, LOG_FILE=str(tmp_path / "app.log")) as port:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "schemathesis.cli",
-                "run",
-                f"http://127.0.0.1:{port}/openapi.json",
-                "--checks=all",
-                "--max-examples=30",
-                "--generation-deterministic",
-                "--no-color",
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    assert result.returncode == 0, result.stdout[-4000:]
-    assert "No issues found" in result.stdout
-    assert "Stateful" in result.stdout
+        result = schemathesis_run(port, tmp_path)
+    assert_nothing_to_report(result)
 
 
 @pytest.mark.parametrize("answers", [DEFAULT])

@@ -43,7 +43,7 @@ from {{ cookiecutter.project_slug }}.models import Item
 # In the messages of the failing views below; client errors (4xx) show theirs to the client.
 SECRET = "hunter2"
 {%- if cookiecutter.use_database %}
-# A value in a failing INSERT (store_untrimmed below).
+# A value in a failing INSERT (store_a_text_id below).
 INSERTED = "inserted-secret-value"
 {%- endif %}
 # What one request carries to the app: tests/test_scrubbing.py sends them all, and checks each
@@ -88,9 +88,9 @@ def invalid():
 {%- if cookiecutter.use_database %}
 
 
-def store_untrimmed():
-    # A bug: the name is not trimmed, and the database's check constraint refuses the INSERT.
-    db.session.add(Item(name=f" {INSERTED} "))
+def store_a_text_id():
+    # A bug: the id is text, which the database refuses in an integer column.
+    db.session.add(Item(id=INSERTED, name="Teapot"))
     db.session.commit()
     return "stored"
 {%- endif %}
@@ -230,7 +230,7 @@ def make_app(tmp_path{% if cookiecutter.use_database %}, database_app{% endif %}
         app.add_url_rule(f"{api}/fail", "api_fail", fail)
         app.add_url_rule(f"{api}/abort/<int:status>", "api_abort", abort_with)
 {%- if cookiecutter.use_database %}
-        app.add_url_rule("/store-untrimmed", "store_untrimmed", store_untrimmed, methods=["POST"])
+        app.add_url_rule("/store-text-id", "store_a_text_id", store_a_text_id, methods=["POST"])
         apps.append(app)
 {%- endif %}
         return app

@@ -18,10 +18,13 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 {%- endif %}
 
+from {{ cookiecutter.project_slug }} import create_app
+
 PROBLEM = "application/problem+json"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-# Real routes, so that requests reach views as well as the 404 and 405 handlers.
-ROUTES = ["/", "/healthz", "/readyz", "/api/items", "/api/items/1", "/api/items/2147483648"]
+# A route's variables, filled with a small value and with one past a 32-bit column's range.
+VARIABLE = re.compile(r"<[^<>]+>")
+VALUES = ["1", "2147483648"]
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 # Header values as WSGI hands them to the app: Latin-1 text, without the line breaks and NUL that
@@ -58,16 +61,32 @@ def bodies(limit: int) -> st.SearchStrategy[bytes]:
     )
 
 
+def routes(app) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every route of the service's own views as paths to request (not the failing views the
+    tests add), and the (method, path) pairs that take a body: a resource a team adds is covered
+    the moment it is registered."""
+    paths, writes = set(), set()
+    package = create_app.__module__
+    for rule in app.url_map.iter_rules():
+        if not app.view_functions[rule.endpoint].__module__.startswith(package):
+            continue
+        for value in VALUES:
+            path = VARIABLE.sub(value, rule.rule)
+            paths.add(path)
+            writes.update((method, path) for method in rule.methods & {"POST", "PUT", "PATCH"})
+    return sorted(paths), sorted(writes)
+
+
 @st.composite
-def requests(draw, limit: int) -> dict:
-    """Half the requests post to a view that reads JSON, as an API client would; the others go
+def requests(draw, limit: int, paths: list[str], writes: list[tuple[str, str]]) -> dict:
+    """Half the requests send JSON to a view that reads it, as an API client would; the others go
     anywhere with any method, and say anything about their bodies."""
     if draw(st.booleans()):
-        method, path = "POST", "/api/items"
+        method, path = draw(st.sampled_from(writes))
         content_type = draw(st.sampled_from(["application/json", "application/merge+json"]))
     else:
         method = draw(st.sampled_from(METHODS))
-        path = draw(st.sampled_from(ROUTES) | st.sampled_from(["/", "/api/"]))
+        path = draw(st.sampled_from(paths) | st.sampled_from(["/", "/api/"]))
         # Any text but surrogates, which no URL can carry, and `%`, `?` or `#`, which end a path.
         path += draw(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="%?#")))
         # The test client reads a path that starts with `//` as a host (werkzeug.test splits it as
@@ -121,7 +140,7 @@ def test_no_request_is_a_server_error_or_a_report(app, caplog):
         derandomize=bool(os.environ.get("CI")),
         suppress_health_check=[HealthCheck.too_slow],
     )
-    @given(request=requests(limit))
+    @given(request=requests(limit, *routes(app)))
     def check(request):
         caplog.clear()
         response = client.open(**request)

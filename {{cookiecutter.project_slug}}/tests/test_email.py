@@ -102,10 +102,10 @@ def test_unhandled_exception_is_emailed_with_the_request_details(mail_app, smtp_
 def test_no_value_of_a_failing_insert_is_emailed(mail_app, smtp_server, caplog):
     inbox = Inbox()
     app = mail_app(smtp_server(inbox))
-    assert app.test_client().post("/store-untrimmed").status_code == 500
+    assert app.test_client().post("/store-text-id").status_code == 500
     [message] = inbox.wait_for(1)
     body = message.get_content()
-    assert "IntegrityError" in body
+    assert "INSERT INTO item" in body
     # The error the email reports held the value, in the statement's parameters.
     [record] = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert INSERTED in str(record.exc_info[1].params)

@@ -55,9 +55,9 @@ def test_rotation_keeps_every_line(make_app):
 
 
 def test_no_value_of_a_failing_insert_reaches_the_log_file(app, client, caplog):
-    assert client.post("/store-untrimmed").status_code == 500
+    assert client.post("/store-text-id").status_code == 500
     text = log_text(app)
-    assert "IntegrityError" in text
+    assert "INSERT INTO item" in text
     # The error the log file reports held the value, in the statement's parameters.
     [record] = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert INSERTED in str(record.exc_info[1].params)

@@ -26,9 +26,15 @@ from . import (
 {%- if cookiecutter.layout == "blueprints" %}
 from .api import bp as api_bp
 from .config import check_production_safety, from_environment, url_prefix
+{%- if cookiecutter.use_database %}
+from .errors import database as database_errors
+{%- endif %}
 from .main import bp as main_bp
 {%- else %}
 from .config import check_production_safety, from_environment, url_prefix
+{%- if cookiecutter.use_database %}
+from .errors import database as database_errors
+{%- endif %}
 {%- endif %}
 
 
@@ -51,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
 {%- endif %}
     errors.init_app(app)
+{%- if cookiecutter.use_database %}
+    database_errors.init_app(app)
+{%- endif %}
 {%- if cookiecutter.layout == "blueprints" %}
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp, url_prefix=app.config["API_PREFIX"])

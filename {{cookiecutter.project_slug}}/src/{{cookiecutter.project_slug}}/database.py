@@ -17,11 +17,20 @@ The migrations are part of the package (``migrations/`` beside this module), so 
 <package> db upgrade`` finds them however the package was installed, from any directory.
 Each revision ``db revision`` writes is fixed and formatted by ruff (Alembic's post-write hooks),
 so it passes the project's checks as written.
+
+SQLite enforces foreign keys, as PostgreSQL does: each connection turns them on when it opens.
+
+Here too is what the database's refusals mean (``CODES``, by PostgreSQL's SQLSTATE and SQLite's
+result code) and ``in_transaction``, through which views write; ``errors.database`` answers each
+refusal for what it means.
 """
 
+import enum
 import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -30,7 +39,14 @@ from flask_alembic import Alembic
 from flask_alembic.cli import cli as alembic_commands
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase
 
 from .config import ConfigError
@@ -47,6 +63,9 @@ NAMING_CONVENTION = {
 DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
+# The range of each integer column type: a value outside it is refused by PostgreSQL, and by
+# SQLite's driver past 64 bits (``schemas.Int16``, ``Int32`` and ``Int64`` keep to them).
+INTEGER_BITS = {sa.SmallInteger: 16, sa.BigInteger: 64, sa.Integer: 32}
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Run by Alembic on each revision it writes, with the interpreter running the flask command (whose
 # environment has ruff when it has the dev group): fix what ruff can, such as an unused import,
@@ -171,6 +190,162 @@ def keep_values_out_of_errors(context: ExceptionContext) -> None:
         error.args = (f"({type(original).__module__}.{type(original).__name__}) {text}",)
 
 
+def integer_range(column: sa.Column[Any]) -> range | None:
+    """The values an integer column can hold, or None for a column of another type."""
+    for integer, bits in INTEGER_BITS.items():
+        if isinstance(column.type, integer):
+            return range(-(2 ** (bits - 1)), 2 ** (bits - 1))
+    return None
+
+
+class Meaning(enum.Enum):
+    CONFLICT = "the client's conflict with existing data: a duplicate"
+    REFERENCE = "a row that refers to one that does not exist, or one that others refer to"
+    REQUIRED = "a value the table requires is missing"
+    CHECK = "a value the table's check refuses"
+    TOO_BIG = "a value too long or too big for its column"
+    UNAVAILABLE = "the database is unavailable for now"
+    RETRY = "the database asks for the transaction to be run again"
+    BUG = "a bug"
+
+
+CODES = {
+    # PostgreSQL (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+    "23505": Meaning.CONFLICT,  # unique_violation
+    "23503": Meaning.REFERENCE,  # foreign_key_violation
+    "23502": Meaning.REQUIRED,  # not_null_violation
+    "23514": Meaning.CHECK,  # check_violation
+    "22001": Meaning.TOO_BIG,  # string_data_right_truncation: longer than its column
+    "22003": Meaning.TOO_BIG,  # numeric_value_out_of_range
+    "22021": Meaning.TOO_BIG,  # character_not_in_repertoire: a NUL in text
+    "08": Meaning.UNAVAILABLE,  # connection_exception: the connection failed or broke
+    "53": Meaning.UNAVAILABLE,  # insufficient_resources: too many connections, disk full...
+    "55P03": Meaning.UNAVAILABLE,  # lock_not_available: no lock within lock_timeout
+    "57P01": Meaning.UNAVAILABLE,  # admin_shutdown: the server is stopping
+    "57P02": Meaning.UNAVAILABLE,  # crash_shutdown
+    "57P03": Meaning.UNAVAILABLE,  # cannot_connect_now: the server is starting
+    "40001": Meaning.RETRY,  # serialization_failure
+    "40P01": Meaning.RETRY,  # deadlock_detected
+    # SQLite (https://sqlite.org/rescode.html)
+    "SQLITE_CONSTRAINT_UNIQUE": Meaning.CONFLICT,
+    "SQLITE_CONSTRAINT_PRIMARYKEY": Meaning.CONFLICT,
+    "SQLITE_CONSTRAINT_FOREIGNKEY": Meaning.REFERENCE,
+    "SQLITE_CONSTRAINT_NOTNULL": Meaning.REQUIRED,
+    "SQLITE_CONSTRAINT_CHECK": Meaning.CHECK,
+    "SQLITE_TOOBIG": Meaning.TOO_BIG,  # a string or blob over SQLite's limit
+    "SQLITE_BUSY": Meaning.UNAVAILABLE,  # another connection held the lock beyond the timeout
+    "SQLITE_LOCKED": Meaning.UNAVAILABLE,
+    "SQLITE_BUSY_SNAPSHOT": Meaning.RETRY,  # another connection wrote since this one read
+    "SQLITE_CANTOPEN": Meaning.UNAVAILABLE,  # the file or its directory cannot be opened
+    "SQLITE_IOERR": Meaning.UNAVAILABLE,
+    "SQLITE_FULL": Meaning.UNAVAILABLE,
+}
+
+# What the client sent and the database refused: answered 409 or 422, never a reported 500.
+REFUSALS = frozenset(
+    {Meaning.CONFLICT, Meaning.REFERENCE, Meaning.REQUIRED, Meaning.CHECK, Meaning.TOO_BIG}
+)
+
+
+def error_code(error: SQLAlchemyError) -> str | None:
+    """The database's own code for ``error``: a SQLSTATE (PostgreSQL) or an error name (SQLite)."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+
+
+def code_and_class(code: str) -> tuple[str, str]:
+    """``code``, and the class it belongs to: SQLite's primary code, or the SQLSTATE's class."""
+    if code.startswith("SQLITE_"):
+        return code, "_".join(code.split("_")[:2])
+    return code, code[:2]
+
+
+def meaning(error: SQLAlchemyError) -> Meaning:
+    if isinstance(error, PoolTimeoutError | DisconnectionError):
+        return Meaning.UNAVAILABLE
+    # A connection that broke in the middle of a statement, whatever the driver called it.
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return Meaning.UNAVAILABLE
+    code = error_code(error)
+    if code is None:
+        # psycopg gives no SQLSTATE for a connection that failed: the server never answered.
+        return Meaning.UNAVAILABLE if isinstance(error, OperationalError) else Meaning.BUG
+    for key in code_and_class(code):
+        if key in CODES:
+            return CODES[key]
+    return Meaning.BUG
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def in_transaction(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call ``work(*args, **kwargs)`` and commit what it did, as one transaction.
+
+    When the database asks for the transaction to be run again (a serialization failure, a
+    deadlock), it is rolled back and run once more; a second refusal is raised, and answered 503.
+    Any other error is raised at once, for ``errors.database`` to answer: a duplicate is a 409, a
+    reference to a missing row or a value the table refuses a 422, each pointing at its field.
+    ``work`` must make its changes afresh each time it is called: a rollback forgets the objects
+    it added.
+    """
+    try:
+        result = work(*args, **kwargs)
+        db.session.commit()
+        return result
+    except DBAPIError as error:
+        db.session.rollback()
+        if meaning(error) is not Meaning.RETRY:
+            raise
+    result = work(*args, **kwargs)
+    db.session.commit()
+    return result
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a statement the database refused was writing: the table, the verb and the rows'
+    values by column key (the values never reach a report: they stay on the exception)."""
+
+    table: sa.Table
+    verb: str  # "insert", "update" or "delete"
+    rows: Sequence[Mapping[str, Any]]
+
+
+def note_the_write(context: ExceptionContext) -> None:
+    """Keep, on the error SQLAlchemy raises, what an INSERT, UPDATE or DELETE was writing
+    (``error.write``), so that a refusal can be answered with the fields it concerns."""
+    compiled = getattr(context.execution_context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
+    if context.sqlalchemy_exception is None or not isinstance(
+        statement, sa.Insert | sa.Update | sa.Delete
+    ):
+        return
+    # Each row's values by bind name: a column's key for the values written, and for the
+    # primary key an UPDATE or DELETE looks for (as ``<table>_<column>`` in an UPDATE).
+    rows = context.execution_context.compiled_parameters  # type: ignore[union-attr]
+    verb = "insert" if statement.is_insert else "update" if statement.is_update else "delete"
+    table = statement.table
+    if isinstance(table, sa.Table):
+        context.sqlalchemy_exception.write = Write(table, verb, rows)  # type: ignore[attr-defined]
+
+
+def foreign_key_fields(model: type) -> list[str]:
+    """The fields of ``model``, a ``<Model>In`` schema, whose columns refer to rows of another
+    table (the document marks them: ``openapi.REFERENCES``)."""
+    name = model.__name__
+    for mapper in Model.registry.mappers:
+        if name.endswith("In") and mapper.class_.__name__ == name.removesuffix("In"):
+            return [column.key for column in mapper.columns if column.foreign_keys]
+    return []
+
+
+def enforce_foreign_keys(connection: Any, record: Any) -> None:
+    """SQLite checks foreign keys only when each connection asks it to."""
+    connection.execute("PRAGMA foreign_keys = ON")
+
+
 def init_app(app: Flask) -> None:
     url = engine_url(app.config["DATABASE_URL"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
@@ -182,5 +357,9 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     alembic.init_app(app)
     app.cli.add_command(migration_commands)
+    app.extensions["openapi.references"] = foreign_key_fields
     with app.app_context():
         sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors)
+        sa.event.listen(db.engine, "handle_error", note_the_write)
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", enforce_foreign_keys)

@@ -40,6 +40,11 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 PROBLEM = "application/problem+json"
 BODY_ERRORS = (400, 413, 415, 422)
+# Where an app may keep a function naming the fields of a body model that refer to stored rows
+# (a database's foreign keys): the document marks each such operation with their pointers
+# (``x-references``), for no schema can say whether the row a reference names exists; when it does
+# not, the answer to schema-valid data is a 422 pointing at the field.
+REFERENCES = "openapi.references"
 # Where the decorators leave their records on a view.
 OPERATION = "__openapi__"
 BODY = "__openapi_body__"
@@ -216,7 +221,12 @@ def is_documentation(endpoint: str) -> bool:
     return endpoint in {"openapi_document", "static"} or endpoint.startswith("docs.")
 
 
-def describe(rule: Rule, described: Operation, view: Callable[..., Any]) -> dict[str, Any]:
+def describe(
+    rule: Rule,
+    described: Operation,
+    view: Callable[..., Any],
+    references: Callable[[type[pydantic.BaseModel]], list[str]],
+) -> dict[str, Any]:
     model: type[pydantic.BaseModel] | None = getattr(view, BODY, None)
     headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
     for name, description in described.headers.items():
@@ -252,6 +262,8 @@ def describe(rule: Rule, described: Operation, view: Callable[..., Any]) -> dict
             "required": True,
             "content": {"application/json": {"schema": schema}},
         }
+        if fields := references(model):
+            document["x-references"] = [pointer((field,)) for field in fields]
     return document
 
 
@@ -259,6 +271,7 @@ def build_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app``'s routes, from what their views declare."""
     paths: dict[str, dict[str, Any]] = {}
     models: list[tuple[type[pydantic.BaseModel], Any]] = []
+    references = app.extensions.get(REFERENCES, lambda model: [])
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         view = app.view_functions[rule.endpoint]
         described: Operation | None = getattr(view, OPERATION, None)
@@ -266,7 +279,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         path = RULE_VARIABLE.sub(r"{\1}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = describe(rule, described, view)
+            operation = describe(rule, described, view, references)
+            paths.setdefault(path, {})[method.lower()] = operation
         if (model := getattr(view, BODY, None)) is not None:
             models.append((model, "validation"))
         if described.response is not None:

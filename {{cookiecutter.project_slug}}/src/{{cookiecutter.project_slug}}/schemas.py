@@ -2,19 +2,41 @@
 these models, and ``/openapi.json`` describes them.
 {%- if cookiecutter.use_database %}
 
-A string is no longer than its column (``NAME_LENGTH`` is ``Item.name``'s), so a value the
-database would refuse is a 422 before any INSERT, on SQLite as on PostgreSQL;
+A value is what its column can hold: a string no longer than its column (``NAME_LENGTH`` is
+``Item.name``'s), an integer within its column's width (``Int16``, ``Int32`` and ``Int64``), so
+that a value the database would refuse is a 422 before any INSERT, on SQLite as on PostgreSQL;
 ``tests/test_openapi.py`` checks every ``...In`` schema against its model's columns.
 {%- endif %}
 """
 
-from pydantic import BaseModel, ConfigDict, Field
-{%- if cookiecutter.use_database %}
+{% if cookiecutter.use_database -%}
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .models import NAME_LENGTH
-{%- else %}
+{%- else -%}
+from pydantic import BaseModel, ConfigDict, Field
 
 NAME_LENGTH = 80
+{%- endif %}
+{%- if cookiecutter.use_database %}
+
+
+def whole_number(value: object) -> object:
+    """JSON's ``5.0`` as the integer 5: JSON Schema's ``integer`` is any number without a
+    fraction. ``5.5`` stays a number, which an integer field refuses."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Integers as wide as their columns: give a field the type of its column (sa.SmallInteger,
+# sa.Integer, sa.BigInteger). A wider value is a 422, not a database error. The limits come
+# before the validator, so that the document shows them as JSON Schema's minimum and maximum.
+Int16 = Annotated[int, Field(ge=-(2**15), le=2**15 - 1), BeforeValidator(whole_number)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1), BeforeValidator(whole_number)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(whole_number)]
 {%- endif %}
 
 # Text without control characters: give every string field this pattern, or a stricter one.

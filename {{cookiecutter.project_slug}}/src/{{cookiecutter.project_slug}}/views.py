@@ -3,12 +3,9 @@
 from typing import Any
 {% if cookiecutter.use_database %}
 from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}current_app, {% else %}render_template, {% endif %}url_for
-from sqlalchemy.exc import IntegrityError
 
-from .database import db
-from .errors import APIError
-from .errors.database import in_transaction, is_unique_violation
-from .models import Item
+from .database import db, in_transaction
+from .models import ID_MAX, Item
 from .openapi import body, operation
 from .schemas import {% if cookiecutter.error_format == "json" %}Index, {% endif %}ItemIn, ItemOut
 {%- else %}
@@ -74,21 +71,28 @@ def add_item(name: str) -> Item:
 )
 @body(ItemIn)
 def create_item(new: ItemIn) -> tuple[dict[str, Any], int, dict[str, str]]:
-    try:
-        # One transaction, run once more if the database asks (after a deadlock, say).
-        item = in_transaction(add_item, new.name)
-    except IntegrityError as error:
-        # The database decides, not a read before the write: of two requests racing to store one
-        # name, exactly one commits.
-        if not is_unique_violation(error):
-            raise
-        raise APIError(
-            "An item with this name exists already.",
-            status=409,
-            errors=[{"detail": "is taken", "pointer": "#/name"}],
-        ) from None
+    # One transaction, run once more if the database asks (after a deadlock, say). The database
+    # decides, not a read before the write: of two requests racing to store one name, exactly
+    # one commits, and the other is a 409 pointing at #/name (errors/database.py).
+    item = in_transaction(add_item, new.name)
     location = url_for("get_item", item_id=item.id)
     return ItemOut.model_validate(item).model_dump(), 201, {"Location": location}
+
+
+def remove_item(item_id: int) -> None:
+    # An id beyond the id column's is no item's (the GET rule says so with its converter's max,
+    # which Werkzeug would answer with a 405 for a DELETE that another method's rule matches).
+    item = db.session.get(Item, item_id) if item_id <= ID_MAX else None
+    if item is None:
+        abort(404, description=f"There is no item with id {item_id}.")
+    db.session.delete(item)
+
+
+@operation("Delete an item", status=204, errors=(409, 503))
+def delete_item(item_id: int) -> tuple[str, int]:
+    # An item that other rows refer to stays: a 409 names the table that refers to it.
+    in_transaction(remove_item, item_id)
+    return "", 204
 {%- else %}
 
 
@@ -114,6 +118,7 @@ def init_app(app: Flask) -> None:
 {%- if cookiecutter.use_database %}
     # The id column's largest value: a larger id in the URL is a 404, not a database error.
     app.add_url_rule(f"{api}/items/<int(max=2147483647):item_id>", view_func=get_item)
+    app.add_url_rule(f"{api}/items/<int:item_id>", view_func=delete_item, methods=["DELETE"])
 {%- else %}
     app.add_url_rule(f"{api}/items/<int:item_id>", view_func=get_item)
 {%- endif %}

@@ -4,8 +4,9 @@ The handler is registered on the app for ``HTTPException``. Flask wraps any unha
 an ``InternalServerError`` before looking for a handler, so this one answers 500s as well, and
 Flask still logs the exception and sends ``got_request_exception`` first (a catch-all
 ``Exception`` handler would stop both).
-{%- if cookiecutter.use_database %} ``errors.database`` answers the database failures
-that are not bugs (a unique violation, a database that is down) with these same responses.
+{%- if cookiecutter.use_database %} ``errors.database``, registered by the factory after this
+package, answers the database failures that are not bugs (a refused value, a database that is
+down) with these same responses.
 {%- endif %}
 """
 
@@ -22,9 +23,6 @@ from werkzeug.wrappers import Response
 from ..database import db
 {% endif -%}
 from ..request_id import request_id
-{%- if cookiecutter.use_database %}
-from . import database as database_errors
-{%- endif %}
 {%- if cookiecutter.error_format == "both" %}
 from .negotiation import negotiated_response as error_response
 {%- elif cookiecutter.error_format == "html" %}
@@ -150,6 +148,3 @@ def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.request_class = JSONRequest
     app.register_error_handler(HTTPException, handle_http_error)
-{%- if cookiecutter.use_database %}
-    database_errors.init_app(app)
-{%- endif %}

@@ -1,138 +1,226 @@
-"""Database failures, told apart by the database's own error codes and answered for what they mean.
+"""Database failures, answered for what the database's own error code says they mean.
 
-``CODES`` is the whole policy: each PostgreSQL SQLSTATE (a code, or a class: its first two
-characters) and SQLite result code (an extended code, or its primary one) that is not a bug.
+``database.CODES`` is the whole policy, by PostgreSQL's SQLSTATE and SQLite's result code:
 
-- A unique violation is the client's conflict with data that exists already: 409, logged at INFO
-  (no email, no Sentry event). A view that can name the field catches it itself, as
-  ``create_item`` does.
+- A refusal of what the client sent is answered as the client's, logged at INFO (no email, no
+  Sentry event), and points at the field it concerns, found from the constraint the database
+  names, not written by hand in each view (``Refusal``):
+  a unique violation is a 409 (``is taken``); a reference to a row that does not exist, a missing
+  value, a check violation and a number or string too big for its column are 422s; a DELETE (or
+  a key's UPDATE) of a row that others refer to is a 409 naming the table that refers to it.
 - A database that cannot be reached, is shutting down, has no connection or lock to spare within
   ``DATABASE_TIMEOUT``, or cannot read or write its file, is the service's temporary fault: 503
   with ``Retry-After``. ``pool_pre_ping`` reconnects when the database is back, so the service
   heals without a restart.
 - A serialization failure or a deadlock asks for the transaction to be run again:
-  ``in_transaction`` does so once, and a second refusal is a 503.
+  ``database.in_transaction`` does so once, and a second refusal is a 503.
 - Anything else is a bug: a syntax error, an unknown table or column (the migrations not run), a
-  NOT NULL, foreign key or check violation. It goes on to Flask as an unhandled exception, a 500
-  reported like any other.
+  value of the wrong type. It goes on to Flask as an unhandled exception, a 500 reported like any
+  other.
 
 The answers go through the app's ``HTTPException`` handler, which rolls the session back first.
 
 An outage is logged for an operator to read (``Outage``): its first failure with the traceback,
-each later one as a line, and a summary at most once a minute until the database is back.
+each later one as a line, and a summary at most once a minute until the database is back. Each
+process (each gunicorn worker) keeps its own ``Outage``: a service of 4 workers logs an outage's
+traceback, and its end, up to 4 times.
 """
 
-import enum
 import threading
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator, Mapping
 from time import monotonic
-from typing import ParamSpec, TypeVar
+from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import Conflict, ServiceUnavailable
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import ServiceUnavailable
 
 from .. import errors
-from ..database import db
+from ..database import REFUSALS, Meaning, Model, Write, db, error_code, integer_range, meaning
 
 # Seconds a client is asked to wait before it tries again.
 RETRY_AFTER = 5
 # Seconds between two summaries of an outage that goes on.
 SUMMARY_INTERVAL = 60
+# How SQLite names the columns of a unique or NOT NULL violation: "...: order.code, order.item_id".
+SQLITE_COLUMNS = ("UNIQUE constraint failed: ", "NOT NULL constraint failed: ")
+# How SQLite names a check constraint: "CHECK constraint failed: ck_order_quantity_positive".
+SQLITE_CHECK = "CHECK constraint failed: "
 
 
-class Meaning(enum.Enum):
-    CONFLICT = "the client's conflict with existing data"
-    UNAVAILABLE = "the database is unavailable for now"
-    RETRY = "the database asks for the transaction to be run again"
-    BUG = "a bug"
+def pointer(column: sa.ColumnElement[Any]) -> str:
+    """The JSON pointer of the field that a column's value comes from: the column's key, which is
+    its attribute's name in the model (``<Model>In`` names its fields the same)."""
+    return f"#/{column.key}"
 
 
-CODES = {
-    # PostgreSQL (https://www.postgresql.org/docs/current/errcodes-appendix.html)
-    "23505": Meaning.CONFLICT,  # unique_violation
-    "08": Meaning.UNAVAILABLE,  # connection_exception: the connection failed or broke
-    "53": Meaning.UNAVAILABLE,  # insufficient_resources: too many connections, disk full...
-    "55P03": Meaning.UNAVAILABLE,  # lock_not_available: no lock within lock_timeout
-    "57P01": Meaning.UNAVAILABLE,  # admin_shutdown: the server is stopping
-    "57P02": Meaning.UNAVAILABLE,  # crash_shutdown
-    "57P03": Meaning.UNAVAILABLE,  # cannot_connect_now: the server is starting
-    "40001": Meaning.RETRY,  # serialization_failure
-    "40P01": Meaning.RETRY,  # deadlock_detected
-    # SQLite (https://sqlite.org/rescode.html)
-    "SQLITE_CONSTRAINT_UNIQUE": Meaning.CONFLICT,
-    "SQLITE_CONSTRAINT_PRIMARYKEY": Meaning.CONFLICT,
-    "SQLITE_BUSY": Meaning.UNAVAILABLE,  # another connection held the lock beyond the timeout
-    "SQLITE_LOCKED": Meaning.UNAVAILABLE,
-    "SQLITE_BUSY_SNAPSHOT": Meaning.RETRY,  # another connection wrote since this one read
-    "SQLITE_CANTOPEN": Meaning.UNAVAILABLE,  # the file or its directory cannot be opened
-    "SQLITE_IOERR": Meaning.UNAVAILABLE,
-    "SQLITE_FULL": Meaning.UNAVAILABLE,
-}
-
-P = ParamSpec("P")
-T = TypeVar("T")
+def constraints() -> Iterator[tuple[sa.Constraint, list[sa.Column[Any]]]]:
+    """Every named constraint of the models, with the columns it concerns: a constraint declared
+    on a column (``mapped_column(..., sa.CheckConstraint(...))``) concerns that column."""
+    for table in Model.metadata.tables.values():
+        for constraint in table.constraints:
+            yield constraint, list(getattr(constraint, "columns", ()))
+        for column in table.columns:
+            for constraint in column.constraints:
+                yield constraint, [column]
 
 
-def error_code(error: SQLAlchemyError) -> str | None:
-    """The database's own code for ``error``: a SQLSTATE (PostgreSQL) or an error name (SQLite)."""
-    original = getattr(error, "orig", None)
-    return getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+def find_constraint(name: str | None) -> tuple[sa.Constraint | None, list[sa.Column[Any]]]:
+    for constraint, columns in constraints():
+        if name is not None and constraint.name == name:
+            return constraint, columns
+    return None, []
 
 
-def code_and_class(code: str) -> tuple[str, str]:
-    """``code``, and the class it belongs to: SQLite's primary code, or the SQLSTATE's class."""
-    if code.startswith("SQLITE_"):
-        return code, "_".join(code.split("_")[:2])
-    return code, code[:2]
+def named_columns(text: str) -> list[sa.Column[Any]]:
+    """The columns an SQLite message names as ``table.column``, separated by commas."""
+    found = []
+    for name in text.split(", "):
+        table_name, _, column_name = name.partition(".")
+        table = Model.metadata.tables.get(table_name)
+        if table is not None and column_name in table.columns:
+            found.append(table.columns[column_name])
+    return found
 
 
-def meaning(error: SQLAlchemyError) -> Meaning:
-    if isinstance(error, PoolTimeoutError | DisconnectionError):
-        return Meaning.UNAVAILABLE
-    # A connection that broke in the middle of a statement, whatever the driver called it.
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return Meaning.UNAVAILABLE
-    code = error_code(error)
-    if code is None:
-        # psycopg gives no SQLSTATE for a connection that failed: the server never answered.
-        return Meaning.UNAVAILABLE if isinstance(error, OperationalError) else Meaning.BUG
-    for key in code_and_class(code):
-        if key in CODES:
-            return CODES[key]
-    return Meaning.BUG
+class Refusal:
+    """What the database refused, read from its error: the constraint (by the name PostgreSQL
+    gives, or SQLite's message names) and its columns; and, from ``database.note_the_write``, the
+    statement's table, verb and values, for what the error does not name."""
+
+    def __init__(self, error: DBAPIError) -> None:
+        self.meaning = meaning(error)
+        self.write: Write | None = getattr(error, "write", None)
+        diagnostic = getattr(error.orig, "diag", None)
+        message = str(error.orig)
+        self.constraint: sa.Constraint | None = None
+        self.columns: list[sa.Column[Any]] = []
+        if diagnostic is not None:  # PostgreSQL names the constraint, or the column
+            self.constraint, self.columns = find_constraint(diagnostic.constraint_name)
+            table = Model.metadata.tables.get(diagnostic.table_name or "")
+            if not self.columns and table is not None and diagnostic.column_name in table.columns:
+                self.columns = [table.columns[diagnostic.column_name]]
+        elif message.startswith(SQLITE_COLUMNS):
+            self.columns = named_columns(message.partition(": ")[2])
+        elif message.startswith(SQLITE_CHECK):
+            self.constraint, self.columns = find_constraint(message.removeprefix(SQLITE_CHECK))
+
+    def rows(self) -> list[Mapping[str, Any]]:
+        return list(self.write.rows) if self.write is not None else []
+
+    def answer(self) -> errors.APIError:
+        match self.meaning:
+            case Meaning.CONFLICT:
+                return errors.APIError(
+                    "The request conflicts with data that exists already.",
+                    status=409,
+                    errors=[{"detail": "is taken", "pointer": pointer(c)} for c in self.columns],
+                )
+            case Meaning.REFERENCE:
+                return self.reference()
+            case Meaning.REQUIRED:
+                return invalid((column, "is required") for column in self.columns)
+            case Meaning.CHECK:
+                rule = self.constraint.name if self.constraint is not None else "a rule"
+                # A check of several columns, declared on the table, points at the whole body.
+                return invalid((column, f"is not allowed by {rule}") for column in self.columns)
+            case _:
+                return invalid(self.values_out_of_range())
+
+    def reference(self) -> errors.APIError:
+        """A foreign key refused the write: either a row refers to one that does not exist (422),
+        or a row others refer to would be deleted or lose its key (409)."""
+        written = self.write.table if self.write is not None else None
+        keys = self.foreign_keys()
+        referring = [key for key in keys if key.referred_table is written]
+        verb = self.write.verb if self.write is not None else "insert"
+        if written is not None and (verb == "delete" or (verb == "update" and referring)):
+            tables = sorted({key.table.name for key in referring})
+            return errors.APIError(
+                f"This {written.name} is referred to by rows of {', '.join(tables)}: "
+                "delete or change those first.",
+                status=409,
+                referred_to_by=tables,
+            )
+        return invalid(
+            (column, f"refers to no existing {key.referred_table.name}")
+            for key in keys
+            for column in key.columns
+        )
+
+    def foreign_keys(self) -> list[sa.ForeignKeyConstraint]:
+        """The foreign key the database refused: by name on PostgreSQL; on SQLite, which does not
+        name it, the keys of the written table whose values have no row, or the keys referring
+        to the written table that rows still use, looked up after the rollback."""
+        if isinstance(self.constraint, sa.ForeignKeyConstraint):
+            return [self.constraint]
+        if self.write is None:
+            return []
+        table = self.write.table
+        if self.write.verb != "delete":
+            missing = [key for key in table.foreign_key_constraints if self.has_no_row(key)]
+            if missing:
+                return missing
+        return [
+            key
+            for other in Model.metadata.tables.values()
+            for key in other.foreign_key_constraints
+            if key.referred_table is table and self.is_referred_to(key)
+        ]
+
+    def has_no_row(self, key: sa.ForeignKeyConstraint) -> bool:
+        """Whether a written row's key names a row that does not exist (a key with a null in it
+        names none)."""
+        referred = [element.column for element in key.elements]
+        keys = [[row.get(column.key) for column in key.columns] for row in self.rows()]
+        return any(None not in values and not exists(referred, values) for values in keys)
+
+    def is_referred_to(self, key: sa.ForeignKeyConstraint) -> bool:
+        """Whether rows of ``key``'s table refer to a row the statement deletes or changes (its
+        key is a column's key in a DELETE, ``<table>_<column>`` in an UPDATE)."""
+        table = key.referred_table
+        referred = [element.column for element in key.elements]
+        keys = [
+            [row.get(column.key, row.get(f"{table.name}_{column.key}")) for column in referred]
+            for row in self.rows()
+        ]
+        return any(None not in values and exists(key.columns, values) for values in keys)
+
+    def values_out_of_range(self) -> list[tuple[sa.Column[Any], str]]:
+        """The values too big for their columns (PostgreSQL names none of them)."""
+        if self.write is None:
+            return []
+        found = []
+        for column in self.write.table.columns:
+            for row in self.rows():
+                value = row.get(column.key)
+                span = integer_range(column)
+                length = getattr(column.type, "length", None)
+                if isinstance(value, int) and span is not None and value not in span:
+                    found.append((column, "is out of range"))
+                elif isinstance(value, str) and length is not None and len(value) > length:
+                    found.append((column, f"is longer than {length} characters"))
+                elif isinstance(value, str) and "\x00" in value:
+                    found.append((column, "has a NUL character"))
+        return list(dict.fromkeys(found))
 
 
-def is_unique_violation(error: SQLAlchemyError) -> bool:
-    return meaning(error) is Meaning.CONFLICT
+def exists(columns: Iterable[sa.Column[Any]], values: list[Any]) -> bool:
+    """Whether a row has ``values`` in ``columns``."""
+    found = sa.select(sa.literal(1)).where(
+        *(column == value for column, value in zip(columns, values, strict=True))
+    )
+    return db.session.execute(found).first() is not None
 
 
-def in_transaction(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Call ``work(*args, **kwargs)`` and commit what it did, as one transaction.
-
-    When the database asks for the transaction to be run again (a serialization failure, a
-    deadlock), it is rolled back and run once more; a second refusal is raised, and answered 503.
-    Any other error is raised at once. ``work`` must make its changes afresh each time it is
-    called: a rollback forgets the objects it added.
-    """
-    try:
-        result = work(*args, **kwargs)
-        db.session.commit()
-        return result
-    except DBAPIError as error:
-        db.session.rollback()
-        if meaning(error) is not Meaning.RETRY:
-            raise
-    result = work(*args, **kwargs)
-    db.session.commit()
-    return result
+def invalid(entries: Iterable[tuple[sa.Column[Any], str]]) -> errors.APIError:
+    """A 422 pointing at each column's field; at the whole body (``#``) when no column is known."""
+    found: dict[str, str] = {}
+    for column, detail in entries:
+        found.setdefault(pointer(column), detail)
+    return errors.ValidationError(found or {"#": "is not allowed by the database"})
 
 
 class Outage:
@@ -203,12 +291,19 @@ def note_recovery(exception: BaseException | None) -> None:
 
 def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     match meaning(error):
-        case Meaning.CONFLICT:
+        case refused if refused in REFUSALS:
+            # The lookups that find the fields need a session that works again.
+            db.session.rollback()
+            answer = Refusal(error).answer()  # type: ignore[arg-type]
             current_app.logger.info(
-                "409 Conflict on %s [%s]: %s", request.path, request.method, error_code(error)
+                "%s %s on %s [%s]: %s",
+                answer.code,
+                answer.name,
+                request.path,
+                request.method,
+                error_code(error),
             )
-            conflict = Conflict("The request conflicts with data that exists already.")
-            return current_app.handle_http_exception(conflict)
+            return current_app.handle_http_exception(answer)
         case Meaning.UNAVAILABLE | Meaning.RETRY:
             unavailable = ServiceUnavailable(retry_after=RETRY_AFTER)
             # Logged at ERROR as a 503, with the database's error as its cause.
