@@ -61,7 +61,7 @@ tried = {{
     "a total past 64 bits": client.post(
         "/api/orders", json={{**order, "code": "F6", "total_cents": 10**20}}
     ),
-    "no quantity": client.post("/api/orders", json={{**order, "code": "F7", "quantity": 0}}),
+    "a zero quantity": client.post("/api/orders", json={{**order, "code": "F7", "quantity": 0}}),
     "a note too long": client.post("/api/orders", json={{**order, "code": "F8", "note": "x" * 201}}),
     "deleting the ordered item": client.delete(f"/api/items/{{item}}"),
 }}
@@ -80,7 +80,7 @@ EXPECTED = {
     "a negative item": [422, ["#/item_id"], None],
     "an item past 32 bits": [422, ["#/item_id"], None],
     "a total past 64 bits": [422, ["#/total_cents"], None],
-    "no quantity": [422, ["#/quantity"], None],
+    "a zero quantity": [422, ["#/quantity"], None],
     "a note too long": [422, ["#/note"], None],
     "deleting the ordered item": [409, [], ["order"]],
 }

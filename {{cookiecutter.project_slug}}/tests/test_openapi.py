@@ -312,8 +312,10 @@ def column_problems(column, declared):
             if low is None or high is None or low < limits[0] or high > limits[1]:
                 problems.append(f"{name}: from {limits[0]} to {limits[1]} (Int16, Int32, Int64)")
         elif isinstance(column.type, sa.Numeric) and column.type.precision is not None:
-            digits = [m.max_digits for m in metadata if getattr(m, "max_digits", None)]
-            places = [m.decimal_places for m in metadata if getattr(m, "decimal_places", None)]
+            digits = [m.max_digits for m in metadata if getattr(m, "max_digits", None) is not None]
+            places = [
+                m.decimal_places for m in metadata if getattr(m, "decimal_places", None) is not None
+            ]
             scale = column.type.scale or 0
             if not digits or digits[0] > column.type.precision:
                 problems.append(f"{name}: max_digits={column.type.precision} at most")
@@ -359,6 +361,7 @@ def test_the_column_check_finds_each_value_a_column_would_refuse():
         "count": sa.Column("count", sa.SmallInteger),
         "total": sa.Column("total", sa.Integer),
         "price": sa.Column("price", sa.Numeric(6, 2)),
+        "units": sa.Column("units", sa.Numeric(6, 0)),
         "size": sa.Column("size", sa.Enum("small", "large")),
         "paid": sa.Column("paid", sa.Boolean),
         "day": sa.Column("day", sa.Date),
@@ -371,6 +374,7 @@ def test_the_column_check_finds_each_value_a_column_would_refuse():
         count: schemas.Int32
         total: int
         price: Decimal = Field(max_digits=8, decimal_places=3)
+        units: Decimal = Field(max_digits=6, decimal_places=0)  # right: no problem
         size: str
         paid: str
         day: datetime
@@ -387,6 +391,7 @@ def test_the_column_check_finds_each_value_a_column_would_refuse():
         "count": ["count: from -32768 to 32767 (Int16, Int32, Int64)"],
         "total": ["total: from -2147483648 to 2147483647 (Int16, Int32, Int64)"],
         "price": ["price: max_digits=6 at most", "price: decimal_places=2 at most"],
+        "units": [],
         "size": ["size: one of ['large', 'small']"],
         "paid": ["paid: a boolean"],
         "day": ["day: a date"],

@@ -70,7 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- if cookiecutter.use_database %}
     readiness.init_app(app)
 {%- endif %}
+{%- if cookiecutter.use_database %}
+    openapi.init_app(app, references=database.foreign_key_fields)
+{%- else %}
     openapi.init_app(app)
+{%- endif %}
 {%- if cookiecutter.error_format != "json" %}
     docs.init_app(app)
 {%- endif %}

@@ -28,7 +28,7 @@ refusal for what it means.
 import enum
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -217,7 +217,6 @@ CODES = {
     "23514": Meaning.CHECK,  # check_violation
     "22001": Meaning.TOO_BIG,  # string_data_right_truncation: longer than its column
     "22003": Meaning.TOO_BIG,  # numeric_value_out_of_range
-    "22021": Meaning.TOO_BIG,  # character_not_in_repertoire: a NUL in text
     "08": Meaning.UNAVAILABLE,  # connection_exception: the connection failed or broke
     "53": Meaning.UNAVAILABLE,  # insufficient_resources: too many connections, disk full...
     "55P03": Meaning.UNAVAILABLE,  # lock_not_available: no lock within lock_timeout
@@ -310,7 +309,7 @@ class Write:
 
     table: sa.Table
     verb: str  # "insert", "update" or "delete"
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[Mapping[str, Any]] = field(repr=False)
 
 
 def note_the_write(context: ExceptionContext) -> None:
@@ -326,18 +325,28 @@ def note_the_write(context: ExceptionContext) -> None:
     # primary key an UPDATE or DELETE looks for (as ``<table>_<column>`` in an UPDATE).
     rows = context.execution_context.compiled_parameters  # type: ignore[union-attr]
     verb = "insert" if statement.is_insert else "update" if statement.is_update else "delete"
-    table = statement.table
-    if isinstance(table, sa.Table):
+    # The models' own table (a statement built from a model holds an annotated copy of it).
+    table = Model.metadata.tables.get(getattr(statement.table, "fullname", ""))
+    if table is not None:
         context.sqlalchemy_exception.write = Write(table, verb, rows)  # type: ignore[attr-defined]
+
+
+def field_name(column: sa.Column[Any]) -> str:
+    """The name of the field a column's value comes from: its attribute's name in its model (a
+    ``<Model>In`` schema names its fields the same), or its key in a table no model maps."""
+    for mapper in Model.registry.mappers:
+        if column.table is mapper.local_table:
+            return mapper.get_property_by_column(column).key
+    return column.key
 
 
 def foreign_key_fields(model: type) -> list[str]:
     """The fields of ``model``, a ``<Model>In`` schema, whose columns refer to rows of another
-    table (the document marks them: ``openapi.REFERENCES``)."""
+    table: the document marks them (``openapi.init_app(app, references=foreign_key_fields)``)."""
     name = model.__name__
     for mapper in Model.registry.mappers:
         if name.endswith("In") and mapper.class_.__name__ == name.removesuffix("In"):
-            return [column.key for column in mapper.columns if column.foreign_keys]
+            return [field_name(column) for column in mapper.columns if column.foreign_keys]
     return []
 
 
@@ -357,7 +366,6 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     alembic.init_app(app)
     app.cli.add_command(migration_commands)
-    app.extensions["openapi.references"] = foreign_key_fields
     with app.app_context():
         sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors)
         sa.event.listen(db.engine, "handle_error", note_the_write)

@@ -40,10 +40,10 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 PROBLEM = "application/problem+json"
 BODY_ERRORS = (400, 413, 415, 422)
-# Where an app may keep a function naming the fields of a body model that refer to stored rows
-# (a database's foreign keys): the document marks each such operation with their pointers
-# (``x-references``), for no schema can say whether the row a reference names exists; when it does
-# not, the answer to schema-valid data is a 422 pointing at the field.
+# Where an app keeps the function that names the fields of a body model referring to stored rows
+# (a database's foreign keys), given to ``init_app``: the document marks each such operation with
+# their pointers (``x-references``), for no schema can say whether the row a reference names
+# exists; when it does not, the answer to schema-valid data is a 422 pointing at the field.
 REFERENCES = "openapi.references"
 # Where the decorators leave their records on a view.
 OPERATION = "__openapi__"
@@ -321,5 +321,11 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-def init_app(app: Flask) -> None:
+def init_app(
+    app: Flask, references: Callable[[type[pydantic.BaseModel]], list[str]] | None = None
+) -> None:
+    """Serve the document; ``references`` names the fields of a body model that refer to stored
+    rows."""
+    if references is not None:
+        app.extensions[REFERENCES] = references
     app.add_url_rule("/openapi.json", view_func=openapi_document)

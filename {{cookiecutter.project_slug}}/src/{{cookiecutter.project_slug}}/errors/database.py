@@ -38,7 +38,17 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .. import errors
-from ..database import REFUSALS, Meaning, Model, Write, db, error_code, integer_range, meaning
+from ..database import (
+    REFUSALS,
+    Meaning,
+    Model,
+    Write,
+    db,
+    error_code,
+    field_name,
+    integer_range,
+    meaning,
+)
 
 # Seconds a client is asked to wait before it tries again.
 RETRY_AFTER = 5
@@ -50,38 +60,49 @@ SQLITE_COLUMNS = ("UNIQUE constraint failed: ", "NOT NULL constraint failed: ")
 SQLITE_CHECK = "CHECK constraint failed: "
 
 
-def pointer(column: sa.ColumnElement[Any]) -> str:
-    """The JSON pointer of the field that a column's value comes from: the column's key, which is
-    its attribute's name in the model (``<Model>In`` names its fields the same)."""
-    return f"#/{column.key}"
+def pointer(column: sa.Column[Any]) -> str:
+    """The JSON pointer of the field that a column's value comes from (``database.field_name``)."""
+    return f"#/{field_name(column)}"
 
 
-def constraints() -> Iterator[tuple[sa.Constraint, list[sa.Column[Any]]]]:
-    """Every named constraint of the models, with the columns it concerns: a constraint declared
-    on a column (``mapped_column(..., sa.CheckConstraint(...))``) concerns that column."""
+def constraints() -> Iterator[tuple[sa.Constraint | sa.Index, list[sa.Column[Any]]]]:
+    """Every named constraint and unique index of the models, with the columns it concerns: a
+    constraint declared on a column (``mapped_column(..., sa.CheckConstraint(...))``) concerns that
+    column."""
     for table in Model.metadata.tables.values():
         for constraint in table.constraints:
             yield constraint, list(getattr(constraint, "columns", ()))
+        for index in table.indexes:
+            if index.unique:
+                yield index, list(index.columns)
         for column in table.columns:
             for constraint in column.constraints:
                 yield constraint, [column]
 
 
-def find_constraint(name: str | None) -> tuple[sa.Constraint | None, list[sa.Column[Any]]]:
+def find_constraint(
+    name: str | None,
+) -> tuple[sa.Constraint | sa.Index | None, list[sa.Column[Any]]]:
     for constraint, columns in constraints():
         if name is not None and constraint.name == name:
             return constraint, columns
     return None, []
 
 
+def find_table(name: str | None, schema: str | None = None) -> sa.Table | None:
+    """The models' table ``name`` (in ``schema``, where the database names one)."""
+    tables = Model.metadata.tables
+    return tables.get(f"{schema}.{name}") or tables.get(name or "")
+
+
 def named_columns(text: str) -> list[sa.Column[Any]]:
     """The columns an SQLite message names as ``table.column``, separated by commas."""
     found = []
     for name in text.split(", "):
-        table_name, _, column_name = name.partition(".")
-        table = Model.metadata.tables.get(table_name)
-        if table is not None and column_name in table.columns:
-            found.append(table.columns[column_name])
+        table_name, _, column_name = name.rpartition(".")
+        table = find_table(table_name)
+        if table is not None:
+            found += [column for column in table.columns if column.name == column_name]
     return found
 
 
@@ -95,13 +116,14 @@ class Refusal:
         self.write: Write | None = getattr(error, "write", None)
         diagnostic = getattr(error.orig, "diag", None)
         message = str(error.orig)
-        self.constraint: sa.Constraint | None = None
+        self.constraint: sa.Constraint | sa.Index | None = None
         self.columns: list[sa.Column[Any]] = []
         if diagnostic is not None:  # PostgreSQL names the constraint, or the column
             self.constraint, self.columns = find_constraint(diagnostic.constraint_name)
-            table = Model.metadata.tables.get(diagnostic.table_name or "")
-            if not self.columns and table is not None and diagnostic.column_name in table.columns:
-                self.columns = [table.columns[diagnostic.column_name]]
+            table = find_table(diagnostic.table_name, diagnostic.schema_name)
+            if not self.columns and table is not None:
+                named = diagnostic.column_name
+                self.columns = [column for column in table.columns if column.name == named]
         elif message.startswith(SQLITE_COLUMNS):
             self.columns = named_columns(message.partition(": ")[2])
         elif message.startswith(SQLITE_CHECK):
@@ -130,44 +152,47 @@ class Refusal:
                 return invalid(self.values_out_of_range())
 
     def reference(self) -> errors.APIError:
-        """A foreign key refused the write: either a row refers to one that does not exist (422),
-        or a row others refer to would be deleted or lose its key (409)."""
-        written = self.write.table if self.write is not None else None
-        keys = self.foreign_keys()
-        referring = [key for key in keys if key.referred_table is written]
-        verb = self.write.verb if self.write is not None else "insert"
-        if written is not None and (verb == "delete" or (verb == "update" and referring)):
-            tables = sorted({key.table.name for key in referring})
+        """A foreign key refused the write: a written row refers to one that does not exist
+        (422), or a row others refer to would be deleted or lose its key (409)."""
+        if self.write is None:  # text SQL, or a check deferred to the commit: no side is known
             return errors.APIError(
-                f"This {written.name} is referred to by rows of {', '.join(tables)}: "
-                "delete or change those first.",
-                status=409,
-                referred_to_by=tables,
+                "The request conflicts with how the stored rows refer to each other.", status=409
             )
-        return invalid(
-            (column, f"refers to no existing {key.referred_table.name}")
-            for key in keys
-            for column in key.columns
+        table, verb = self.write.table, self.write.verb
+        keys = self.foreign_keys()
+        if verb != "delete":
+            own = [key for key in keys if key.table is table]
+            missing = [key for key in own if self.has_no_row(key)]
+            if missing or verb == "insert":
+                return invalid(
+                    (column, f"refers to no existing {key.referred_table.name}")
+                    for key in missing or own
+                    for column in key.columns
+                )
+        referring = [key for key in keys if key.referred_table is table]
+        used = [key for key in referring if self.is_referred_to(key)] or referring
+        tables = sorted({key.table.name for key in used})
+        return errors.APIError(
+            f"This {table.name} is referred to by rows of {', '.join(tables)}: "
+            "delete or change those first.",
+            status=409,
+            referred_to_by=tables,
         )
 
     def foreign_keys(self) -> list[sa.ForeignKeyConstraint]:
         """The foreign key the database refused: by name on PostgreSQL; on SQLite, which does not
-        name it, the keys of the written table whose values have no row, or the keys referring
-        to the written table that rows still use, looked up after the rollback."""
+        name it, every key of the written table and every key referring to it, for the lookups
+        after the rollback to tell which."""
         if isinstance(self.constraint, sa.ForeignKeyConstraint):
             return [self.constraint]
         if self.write is None:
             return []
         table = self.write.table
-        if self.write.verb != "delete":
-            missing = [key for key in table.foreign_key_constraints if self.has_no_row(key)]
-            if missing:
-                return missing
         return [
             key
             for other in Model.metadata.tables.values()
             for key in other.foreign_key_constraints
-            if key.referred_table is table and self.is_referred_to(key)
+            if key.table is table or key.referred_table is table
         ]
 
     def has_no_row(self, key: sa.ForeignKeyConstraint) -> bool:
@@ -178,12 +203,12 @@ class Refusal:
         return any(None not in values and not exists(referred, values) for values in keys)
 
     def is_referred_to(self, key: sa.ForeignKeyConstraint) -> bool:
-        """Whether rows of ``key``'s table refer to a row the statement deletes or changes (its
-        key is a column's key in a DELETE, ``<table>_<column>`` in an UPDATE)."""
+        """Whether rows of ``key``'s table refer to a row the statement deletes or changes."""
         table = key.referred_table
         referred = [element.column for element in key.elements]
+        # The old key: an UPDATE binds it as <table>_<column> (its SET holds the new one).
         keys = [
-            [row.get(column.key, row.get(f"{table.name}_{column.key}")) for column in referred]
+            [row.get(f"{table.name}_{column.key}", row.get(column.key)) for column in referred]
             for row in self.rows()
         ]
         return any(None not in values and exists(key.columns, values) for values in keys)
@@ -202,8 +227,6 @@ class Refusal:
                     found.append((column, "is out of range"))
                 elif isinstance(value, str) and length is not None and len(value) > length:
                     found.append((column, f"is longer than {length} characters"))
-                elif isinstance(value, str) and "\x00" in value:
-                    found.append((column, "has a NUL character"))
         return list(dict.fromkeys(found))
 
 
@@ -289,9 +312,14 @@ def note_recovery(exception: BaseException | None) -> None:
         current_app.extensions["database_outage"].recovered()
 
 
+def written(error: SQLAlchemyError) -> bool:
+    return getattr(error, "write", None) is not None
+
+
 def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
     match meaning(error):
-        case refused if refused in REFUSALS:
+        # A number too big in a read is the query's bug; in a write, what the client sent.
+        case refused if refused in REFUSALS and (refused is not Meaning.TOO_BIG or written(error)):
             # The lookups that find the fields need a session that works again.
             db.session.rollback()
             answer = Refusal(error).answer()  # type: ignore[arg-type]
