@@ -93,6 +93,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/migrations/1795570437_create_the_item_table.py": answers["use_database"],
         "tests/test_database.py": answers["use_database"],
         f"{PACKAGE}/health.py": True,
+        f"{PACKAGE}/routing.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/docs.html": pages,
         f"{PACKAGE}/templates/index.html": pages,

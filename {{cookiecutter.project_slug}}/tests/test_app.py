@@ -238,6 +238,20 @@ def test_missing_item_is_404(client):
     assert client.get("/api/items/999").status_code == 404
 
 
+def number(value):
+    return str(value)
+
+
+@pytest.mark.parametrize(("converter", "sample"), [("int", "1"), ("float", "1.5")])
+def test_a_number_in_a_url_is_ascii_digits(app, converter, sample):
+    app.add_url_rule(f"/test-only/numbers/<{converter}:value>", "number", number)
+    client = app.test_client()
+    assert client.get(f"/test-only/numbers/{sample}").text == sample
+    for digit in ("\u0661", "\uff11", "\u00b9"):  # Arabic-Indic one, fullwidth one, superscript one
+        other = sample.replace("1", digit, 1)
+        assert client.get(f"/test-only/numbers/{other}").status_code == 404, other
+
+
 def test_invalid_item_is_422(client):
     assert client.post("/api/items", json={"name": ""}).status_code == 422
 

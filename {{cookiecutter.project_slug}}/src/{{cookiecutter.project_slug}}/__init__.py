@@ -14,6 +14,7 @@ from flask import Flask
     "readiness" if cookiecutter.use_database,
     "reporting",
     "request_id",
+    "routing",
     "sessions",
     "views" if cookiecutter.layout == "single_module",
 ] | select | list %}
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # environment for a package installed from a wheel.
     app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     configure(app, config)
+    routing.init_app(app)
     reporting.init_app(app)
     request_id.init_app(app)
     sessions.init_app(app)
