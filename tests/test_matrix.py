@@ -344,6 +344,10 @@ def contents(url: str) -> dict[str, list[tuple]]:
         }
 
 
+# How the generated tests mark each database they create (their conftest.py's OWN_DATABASE).
+OWN_DATABASE = "Made by the tests of {slug}, and dropped when they end."
+
+
 def databases(url: str) -> set[str]:
     with psycopg.connect(url) as connection:
         return {name for (name,) in connection.execute("SELECT datname FROM pg_database")}
@@ -368,10 +372,19 @@ def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database
             connection.execute(statement)
     before = contents(url)
     assert before["item"] == [(1, "Teapot"), (2, "Kettle")] and before["invoice"] == [(42,)]
+    # Another run's database, in use while this run goes on; and one an interrupted run left.
+    running, interrupted = f"test_{name}_0a1b2c3d", f"test_{name}_deadbeef"
+    with psycopg.connect(url, autocommit=True) as connection:
+        for made in (running, interrupted):
+            postgresql.create_database(made)
+            own = OWN_DATABASE.format(slug=project.name)
+            connection.execute(f"COMMENT ON DATABASE \"{made}\" IS '{own}'")
 
-    assert_project_tests_pass(
-        project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False
-    )
+    with psycopg.connect(postgresql.url(running)) as other_run:
+        assert_project_tests_pass(
+            project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False
+        )
+        other_run.execute("SELECT 1")  # its connection was never ended
 
     assert contents(url) == before
-    assert f"test_{name}" not in databases(url)
+    assert {database for database in databases(url) if database.startswith(f"test_{name}")} == {running}

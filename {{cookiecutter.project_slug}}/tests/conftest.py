@@ -4,6 +4,7 @@
     "import gzip" if cookiecutter.use_sentry,
     "import json" if cookiecutter.use_sentry,
     "import os" if cookiecutter.use_database,
+    "import secrets" if cookiecutter.use_database,
     "import socket" if cookiecutter.use_email_logging,
     "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry,
     "import time" if cookiecutter.use_email_logging,
@@ -103,29 +104,30 @@ OWN_DATABASE = "Made by the tests of {{ cookiecutter.project_slug }}, and droppe
 
 @contextlib.contextmanager
 def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
-    """A new database ``test_<name>`` beside the one ``server`` names, dropped at the end.
+    """A new database ``test_<name>_<8 hex digits>`` beside the one ``server`` names, for this run
+    alone, and dropped at its end.
 
     As in pytest-django, ``TEST_DATABASE_URL`` is only the way in to the server: the tests never
-    read, change or drop the database it names. A ``test_<name>`` left by an interrupted run is
-    made again; one the tests did not make stops them before they start, untouched.
+    read, change or drop the database it names. Each run's database has a name of its own, so that
+    two runs on one server (two CI jobs) never drop each other's. A ``test_<name>_...`` that an
+    interrupted run left, marked as the tests' own and with nobody connected to it, is dropped
+    first; one that another run is using is left to it.
     """
-    name = f"test_{server.database or 'postgres'}"
+    prefix = f"test_{server.database or 'postgres'}_"
+    name = prefix + secrets.token_hex(4)
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-    quoted = engine.dialect.identifier_preparer.quote(name)
-    find = sa.text(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"
+    quote = engine.dialect.identifier_preparer.quote
+    leftovers = sa.text(
+        "SELECT datname FROM pg_database AS d WHERE starts_with(datname, :prefix)"
+        " AND shobj_description(oid, 'pg_database') = :own"
+        " AND NOT EXISTS (SELECT FROM pg_stat_activity AS a WHERE a.datname = d.datname)"
     )
     with engine.connect() as connection:
-        found = connection.execute(find, {"name": name}).first()
-        if found is not None and found[0] != OWN_DATABASE:
-            pytest.exit(
-                f"TEST_DATABASE_URL: the database {name} exists and the tests did not make it; "
-                "they will not touch it (drop or rename it yourself)",
-                returncode=pytest.ExitCode.USAGE_ERROR,
-            )
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        for (left,) in connection.execute(leftovers, {"prefix": prefix, "own": OWN_DATABASE}):
+            with contextlib.suppress(sa.exc.OperationalError):  # someone connected since
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(left)}")
         try:
-            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+            connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
         except sa.exc.ProgrammingError:
             pytest.exit(
                 f"TEST_DATABASE_URL: its user may not create the test database {name}; "
@@ -134,11 +136,11 @@ def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
             )
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f"COMMENT ON DATABASE {quoted} IS '{OWN_DATABASE}'")
+            connection.exec_driver_sql(f"COMMENT ON DATABASE {quote(name)} IS '{OWN_DATABASE}'")
         yield server.set(database=name)
     finally:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
         engine.dispose()
 
 
