@@ -741,6 +741,20 @@ def test_a_new_revision_passes_ruff_as_written(make_app, tmp_path):
         assert checked.returncode == 0, checked.stdout
 
 
+def test_a_revision_before_the_upgrade_says_to_upgrade_in_one_line(app):
+    with app.app_context():
+        alembic.downgrade("base")
+        try:
+            result = app.test_cli_runner().invoke(args=["db", "revision", "add a price"])
+        finally:
+            alembic.upgrade()
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = result.output.splitlines()
+    upgrade = f"Run flask --app {app.import_name} db upgrade first."
+    assert line == f"Error: Target database is not up to date. {upgrade}"
+
+
 def test_flask_migrates_form_of_a_revision_gets_a_hint(app):
     result = app.test_cli_runner().invoke(
         args=["db", "revision", "--autogenerate", "-m", "add a price"]

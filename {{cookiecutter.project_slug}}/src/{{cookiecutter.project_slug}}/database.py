@@ -34,6 +34,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 import sqlalchemy as sa
+from alembic.util import CommandError
 from flask import Flask
 from flask_alembic import Alembic
 from flask_alembic.cli import cli as alembic_commands
@@ -95,7 +96,17 @@ class Model(DeclarativeBase):
 
 
 class MigrationCommands(click.Group):
-    """Flask-Alembic's ``db`` commands, with a hint for Flask-Migrate's forms of them."""
+    """Flask-Alembic's ``db`` commands, with a hint for Flask-Migrate's forms of them, and
+    Alembic's refusals as one line each instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CommandError as error:
+            message = str(error)
+            if message == "Target database is not up to date.":
+                message += f" Run flask --app {__package__} db upgrade first."
+            raise click.ClickException(message) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
