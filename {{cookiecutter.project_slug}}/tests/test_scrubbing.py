@@ -181,9 +181,18 @@ def test_a_records_stack_is_scrubbed_too(app, capsys):
     assert EMAIL not in stderr
 
 
-def test_a_record_whose_arguments_do_not_fit_is_left_to_its_handler():
-    """The handler's formatter fails on it too, and logging reports that (handleError); the
-    filter must not raise into the code that logged."""
-    record = logging.LogRecord("app", logging.WARNING, __file__, 1, "%d orders", ("many",), None)
-    assert ScrubFilter().filter(record)
-    assert (record.msg, record.args) == ("%d orders", ("many",))
+def test_a_record_whose_arguments_do_not_fit_says_so_without_them(capsys):
+    """Logging's own error path (``handleError``) would print the arguments, raw, to stderr."""
+    logger = logging.getLogger("test_unformattable")
+    handler = logging.StreamHandler()
+    handler.addFilter(ScrubFilter())
+    logger.addHandler(handler)
+    try:
+        logger.warning("%d orders for password=%s", "many", PASSWORD)
+    finally:
+        logger.removeHandler(handler)
+    stderr = capsys.readouterr().err
+    said = "A log message could not be formatted (TypeError): %d orders for password=[Filtered]"
+    assert said in stderr
+    assert PASSWORD not in stderr
+    assert "--- Logging error ---" not in stderr

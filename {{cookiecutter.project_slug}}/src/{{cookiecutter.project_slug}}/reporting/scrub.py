@@ -112,8 +112,12 @@ class ScrubFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:
-            return True  # the handler's formatter fails the same way, and reports it
+        except Exception as error:
+            # Logging's own error path would print the raw arguments to stderr: say instead that
+            # the call was wrong, with its scrubbed format string and no argument.
+            message = (
+                f"A log message could not be formatted ({type(error).__name__}): {record.msg!s}"
+            )
         record.msg, record.args = scrub_text(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = self.traceback_formatter.formatException(record.exc_info)
