@@ -12,9 +12,14 @@ import sys
 import unicodedata
 
 # Top-level names the generated project and its tests import besides the standard library's
-# (``sys.stdlib_module_names``): a package of the same name would shadow them.
+# (``sys.stdlib_module_names``), and those of every package its pyproject.toml installs (through an
+# extra too): a package of the same name would shadow them. tests/test_hooks.py derives the names
+# from the all-on and all-off projects and fails, naming them, when one is missing here.
 SHADOWED_MODULES = frozenset(
     {
+        "_hypothesis_ftz_detector",
+        "_hypothesis_globals",
+        "_hypothesis_pytestplugin",
         "_pytest",
         "aiosmtpd",
         "alembic",
@@ -26,24 +31,37 @@ SHADOWED_MODULES = frozenset(
         "flask",
         "flask_alembic",
         "flask_sqlalchemy",
+        "gevent",
         "greenlet",
+        "gunicorn",
+        "hypothesis",
         "iniconfig",
         "itsdangerous",
         "jinja2",
         "mako",
         "markupsafe",
+        "mypy",
+        "mypyc",
+        "openapi_spec_validator",
         "packaging",
         "pluggy",
         "portalocker",
+        "pre_commit",
         "psycopg",
         "psycopg_binary",
+        "py",
+        "pydantic",
         "pytest",
+        "pytest_cov",
         "ruff",
+        "schemathesis",
         "sentry_sdk",
         "sqlalchemy",
         "src",
+        "swagger_ui_bundle",
         "test",
         "tests",
+        "trustme",
         "typing_extensions",
         "urllib3",
         "werkzeug",

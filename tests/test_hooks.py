@@ -1,15 +1,20 @@
 """Unit tests of the hooks, imported as plain modules (their Jinja sits in a string at the bottom)."""
 
 import ast
+import importlib.metadata
 import importlib.util
 import shutil
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from conftest import CONTEXT, TEMPLATE
+from conftest import ALL_OFF, ALL_ON, CONTEXT, TEMPLATE, combination
 
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
 
@@ -50,6 +55,7 @@ def test_valid_slugs_pass(slug):
         ("class", "keyword"),
         ("match", "keyword"),
         ("flask", "shadow"),
+        ("pydantic", "shadow"),
         ("logging", "shadow"),
         ("email", "shadow"),
         ("sentry_sdk", "shadow"),
@@ -189,3 +195,50 @@ def test_hooks_import_only_the_standard_library(hook):
         for alias in node.names
     } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= sys.stdlib_module_names
+
+
+def imported_modules(project: Path) -> set[str]:
+    """The top-level modules that ``project``'s Python files import, but its own and the tests'."""
+    found = set()
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.partition(".")[0])
+    return found - {project.name, "conftest"} - set(sys.stdlib_module_names)
+
+
+def installed_modules(project: Path) -> set[str]:
+    """The top-level modules of every package ``project``'s pyproject.toml names (its
+    dependencies, extras and dependency groups, and the packages their extras add), as this
+    suite's environment has them installed."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    requirements = [
+        *pyproject["project"]["dependencies"],
+        *(r for extra in pyproject["project"].get("optional-dependencies", {}).values() for r in extra),
+        *(r for group in pyproject.get("dependency-groups", {}).values() for r in group),
+    ]
+    parsed = [Requirement(requirement) for requirement in requirements]
+    names = {canonicalize_name(requirement.name) for requirement in parsed}
+    for requirement in parsed:  # and what their extras bring: gunicorn[gevent] brings gevent
+        for dependency in map(Requirement, importlib.metadata.requires(requirement.name) or []):
+            extras = ({"extra": extra} for extra in requirement.extras)
+            if dependency.marker is not None and any(map(dependency.marker.evaluate, extras)):
+                names.add(canonicalize_name(dependency.name))
+    return {
+        module
+        for module, distributions in importlib.metadata.packages_distributions().items()
+        if names & {canonicalize_name(distribution) for distribution in distributions}
+        and module.isidentifier()
+    }
+
+
+@pytest.mark.parametrize("answers", [combination(**ALL_ON), combination(**ALL_OFF)])
+def test_the_slug_check_knows_every_module_a_project_imports_or_installs(bakery, answers):
+    """A slug named like one of them would shadow it: ``project_name=Pydantic`` made a project
+    whose ``import pydantic`` found itself."""
+    project = bakery(answers)
+    needed = (imported_modules(project) | installed_modules(project)) - {"tests"}
+    missing = sorted(needed - pre_gen.SHADOWED_MODULES)
+    assert not missing, f"add these to SHADOWED_MODULES in hooks/pre_gen_project.py: {missing}"
