@@ -31,12 +31,13 @@ from hypothesis.stateful import run_state_machine_as_test
 from openapi_spec_validator import validate
 from pydantic import BaseModel, Field, field_validator
 {%- if cookiecutter.use_database %}
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 {%- endif %}
 
 from {{ cookiecutter.project_slug }} import create_app{% if cookiecutter.use_database %}, schemas{% endif %}
 {%- if cookiecutter.use_database %}
-from {{ cookiecutter.project_slug }}.database import Model
+from {{ cookiecutter.project_slug }}.database import Model, alembic
 {%- endif %}
 from {{ cookiecutter.project_slug }}.openapi import body, is_documentation, operation
 {%- if cookiecutter.use_database %}
@@ -457,6 +458,22 @@ def test_the_api_answers_as_its_document_says(api, mode):
 
     check()
 {%- if cookiecutter.use_database %}
+
+
+@pytest.mark.parametrize("accept", ["", "text/html", "application/json", PROBLEM])
+def test_readiness_on_a_database_not_migrated_answers_as_the_document_says(api, service, accept):
+    """The 503 of ``/readyz``, in the media type the client's ``Accept`` gets, is one the document
+    lists for it."""
+    case = api["/readyz"]["GET"].Case(headers={"Accept": accept} if accept else {})
+    with service.app_context():
+        alembic.downgrade("base")
+        try:
+            response = case.call()
+        finally:
+            alembic.upgrade()
+    assert response.status_code == 503
+    # A 503 is what readiness answers here: every other check.
+    case.validate_response(response, excluded_checks=[not_a_server_error])
 
 
 def test_created_resources_can_be_read_through_their_links(api, service):

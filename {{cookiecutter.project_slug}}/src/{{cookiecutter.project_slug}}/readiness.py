@@ -32,7 +32,7 @@ class NotReady(ServiceUnavailable):
         self.extensions = {"reason": reason}
 
 
-@operation("Readiness: the database is up to date", response=Readiness, problems=(503,))
+@operation("Readiness: the database is up to date", response=Readiness, errors=(503,))
 def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as connection:
