@@ -214,8 +214,10 @@ def test_the_index_links_the_api_and_the_probes(client):
     assert links == {"items": "/api/items", "health": "/healthz", "openapi": "/openapi.json"}
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
-    # The collection takes POST; a GET finds it there (405 while it takes only POST, not 404).
-    assert client.get(links["items"]).status_code in {200, 405}
+    # The collection takes POST only: a GET finds it there, and says so (405 and Allow, not 404).
+    response = client.get(links["items"])
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
 {%- endif %}
 
 {%- if not cookiecutter.use_database %}
