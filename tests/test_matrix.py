@@ -94,6 +94,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_database.py": answers["use_database"],
         f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/routing.py": True,
+        f"{PACKAGE}/framing.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/docs.html": pages,
         f"{PACKAGE}/templates/index.html": pages,

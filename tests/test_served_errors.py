@@ -6,12 +6,22 @@ screenshot under ``build/screenshots/`` for a reviewer to look at.
 
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import SECRET, TEMPLATE, combination, combination_id, get, require, serve_with_failing_route
+from conftest import (
+    SECRET,
+    TEMPLATE,
+    combination,
+    combination_id,
+    get,
+    gunicorn_process,
+    require,
+    serve_with_failing_route,
+)
 
 pytestmark = pytest.mark.slow  # serves projects to a browser
 
@@ -87,3 +97,36 @@ def test_missing_error_templates_still_get_an_answer_from_gunicorn(bakery, tmp_p
             assert headers["Content-Type"] == "text/plain; charset=utf-8"
             assert headers["X-Content-Type-Options"] == "nosniff"
             assert headers["X-Request-ID"] in body.decode()
+
+
+def post_raw(port: int, body: bytes) -> int:
+    """POST ``body``, framed as it is (chunked, say), to the items; the status gunicorn answers."""
+    head = (
+        "POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head.encode() + body)
+        answer = connection.makefile("rb").readline()
+    return int(answer.split()[1])
+
+
+def chunked(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data)
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_gunicorn_chunked_bodies_framed_wrongly_or_too_long_are_client_errors(bakery, answers, tmp_path):
+    """A chunk size that is not hexadecimal, a chunk without its CRLF: 400s and no report; a
+    chunked body longer than MAX_CONTENT_LENGTH: a 413, not a body cut short and stored."""
+    project = bakery(answers)
+    with gunicorn_process(project, LOG_FILE=str(tmp_path / "app.log")) as (port, _, output):
+        broken = [b"zz\r\n{}\r\n0\r\n\r\n", b'12\r\n{"name": "Teapot"}0\r\n\r\n', b"-2\r\n{}\r\n0\r\n\r\n"]
+        statuses = [post_raw(port, body) for body in broken]
+        # Whole, this is a valid item; cut at MAX_CONTENT_LENGTH (1 MiB), still valid JSON.
+        too_long = post_raw(port, chunked(b'{"name": "Teapot"}' + b" " * 2_600_000))
+        output.seek(0)
+        logged = output.read()
+    assert statuses == [400, 400, 400]
+    assert too_long == 413
+    assert "Traceback" not in logged and " ERROR " not in logged, logged[-3000:]

@@ -1,3 +1,4 @@
+import io
 import logging
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from werkzeug.exceptions import (
     Unauthorized,
     default_exceptions,
 )
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Response
 
 from {{ cookiecutter.project_slug }} import check_config, create_app
@@ -289,6 +291,48 @@ def test_body_over_max_content_length_is_413(make_app):
     client = make_app(MAX_CONTENT_LENGTH=64).test_client()
     response = client.post("/api/items", json={"name": "M" * 100})
     assert response.status_code == 413
+
+
+class BrokenChunk:
+    """A body the server reads as chunks, one of which the client framed wrongly: gunicorn's
+    parser raises an error of its own (``InvalidChunkSize``), not an ``OSError``."""
+
+    def read(self, size=-1):
+        raise type("InvalidChunkSize", (Exception,), {})("Invalid chunk size: b'zz'")
+
+
+class ChunkedBody:
+    """A chunked body as gunicorn hands it over: a stream with ``read`` alone, which ends where
+    the body ends."""
+
+    def __init__(self, data):
+        self.data = io.BytesIO(data)
+
+    def read(self, size=-1):
+        return self.data.read(size)
+
+
+def post_chunked(app, stream) -> int:
+    """POST ``stream`` to the items as a server hands over a chunked body: no ``Content-Length``,
+    and a stream the server ends, which it says (``wsgi.input_terminated``); the status."""
+    builder = EnvironBuilder("/api/items", method="POST", content_type="application/json")
+    environ = builder.get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"wsgi.input": stream, "wsgi.input_terminated": True})
+    _, status, _ = run_wsgi_app(app, environ, buffered=True)
+    return int(status.split()[0])
+
+
+def test_a_body_framed_wrongly_is_a_400_and_no_report(app, caplog):
+    assert post_chunked(app, BrokenChunk()) == 400
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("spaces", "status"), [(0, 201), (100, 413)])
+def test_a_chunked_body_past_max_content_length_is_a_413_not_cut_short(make_app, spaces, status):
+    # Cut at 64 bytes, the longer body would still be valid JSON: a 201 for half a body.
+    body = b'{"name": "Teapot"}' + b" " * spaces
+    assert post_chunked(make_app(MAX_CONTENT_LENGTH=64), ChunkedBody(body)) == status
 
 
 @pytest.mark.parametrize(

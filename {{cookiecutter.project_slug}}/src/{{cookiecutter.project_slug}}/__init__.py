@@ -9,6 +9,7 @@ from flask import Flask
     "database" if cookiecutter.use_database,
     "docs" if cookiecutter.error_format != "json",
     "errors",
+    "framing",
     "health",
     "openapi",
     "readiness" if cookiecutter.use_database,
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure(app, config)
     routing.init_app(app)
     reporting.init_app(app)
+    framing.init_app(app)
     request_id.init_app(app)
     sessions.init_app(app)
 {%- if cookiecutter.use_database %}
