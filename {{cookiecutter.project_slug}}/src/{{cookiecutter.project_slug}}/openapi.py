@@ -313,12 +313,13 @@ def build_document(app: Flask) -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    """``GET /openapi.json``: built on first use, once the app has all of its routes."""
+def openapi_document() -> tuple[dict[str, Any], dict[str, str]]:
+    """``GET /openapi.json``: built on first use, once the app has all of its routes; never read
+    as another type than JSON."""
     document: dict[str, Any] | None = current_app.extensions.get("openapi")
     if document is None:
         document = current_app.extensions["openapi"] = build_document(current_app)
-    return document
+    return document, {"X-Content-Type-Options": "nosniff"}
 
 
 def init_app(
