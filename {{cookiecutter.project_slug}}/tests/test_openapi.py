@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from {{ cookiecutter.project_slug }} import create_app{% if cookiecutter.use_database %}, schemas{% endif %}
 {%- if cookiecutter.use_database %}
-from {{ cookiecutter.project_slug }}.database import Model, alembic
+from {{ cookiecutter.project_slug }}.database import Model, alembic, integer_range
 {%- endif %}
 from {{ cookiecutter.project_slug }}.openapi import body, is_documentation, operation
 {%- if cookiecutter.use_database %}
@@ -280,14 +280,6 @@ def test_a_bug_in_a_validator_is_a_500_reported_once(client, caplog):
 {%- if cookiecutter.use_database %}
 
 
-def integer_limits(column):
-    """The smallest and largest values an integer column holds, or None for another type."""
-    for kind, bits in ((sa.SmallInteger, 16), (sa.BigInteger, 64), (sa.Integer, 32)):
-        if isinstance(column.type, kind):
-            return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return None
-
-
 def column_problems(column, declared):
     """What ``declared`` (a ``<Model>In``) would let through that ``column`` refuses: a value
     too long or too big for it, of another type, null where it is NOT NULL, or left out where it
@@ -311,7 +303,8 @@ def column_problems(column, declared):
     for value in values:
         kind = value.get("type")
         length = getattr(column.type, "length", None)
-        limits = integer_limits(column)
+        span = integer_range(column)
+        limits = (span[0], span[-1]) if span is not None else None
         if isinstance(column.type, sa.Enum):  # before String, which Enum is a kind of
             if not set(value.get("enum", [None])) <= set(column.type.enums):
                 problems.append(f"{name}: one of {sorted(column.type.enums)}")

@@ -27,16 +27,13 @@ from . import (
 )
 {%- if cookiecutter.layout == "blueprints" %}
 from .api import bp as api_bp
+{%- endif %}
 from .config import check_production_safety, from_environment, url_prefix
 {%- if cookiecutter.use_database %}
 from .errors import database as database_errors
 {%- endif %}
+{%- if cookiecutter.layout == "blueprints" %}
 from .main import bp as main_bp
-{%- else %}
-from .config import check_production_safety, from_environment, url_prefix
-{%- if cookiecutter.use_database %}
-from .errors import database as database_errors
-{%- endif %}
 {%- endif %}
 
 
