@@ -705,6 +705,23 @@ def test_migrations_go_down_to_an_empty_database_and_up_to_the_models(app):
         assert alembic.compare_metadata() == []
 
 
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite only: its foreign keys are a connection's")
+def test_migrations_run_with_sqlites_foreign_keys_off_and_leave_them_on(app):
+    # A batch migration drops and copies tables: with foreign keys on, dropping a table that
+    # others refer to would delete their rows (ON DELETE CASCADE) or fail.
+    def foreign_keys(connection):
+        return connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+
+    during = []
+    with app.app_context():
+        alembic.run_migrations(
+            lambda revision, context: during.append(foreign_keys(context.connection)) or []
+        )
+        after = foreign_keys(alembic.migration_context.connection)
+    assert during == [0]
+    assert after == 1
+
+
 def test_the_migrations_make_every_check_the_models_declare(app):
     """Alembic's comparison (and so ``db check``) leaves check constraints out: a revision must
     add each by hand, and this test says which one it lacks."""

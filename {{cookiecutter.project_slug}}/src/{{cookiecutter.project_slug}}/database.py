@@ -64,8 +64,9 @@ NAMING_CONVENTION = {
 DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
 # What an error report may say of a PostgreSQL error: the names of the schema objects involved.
 SCHEMA_NAMES = ("schema_name", "table_name", "column_name", "constraint_name", "datatype_name")
-# The range of each integer column type: a value outside it is refused by PostgreSQL, and by
-# SQLite's driver past 64 bits (``schemas.Int16``, ``Int32`` and ``Int64`` keep to them).
+# The width of each integer column type: a value outside it is refused by PostgreSQL, and by
+# SQLite's driver past 64 bits (``schemas.Int16``, ``Int32`` and ``Int64`` keep to them). The
+# narrow and wide types come first: both are kinds of ``Integer``.
 INTEGER_BITS = {sa.SmallInteger: 16, sa.BigInteger: 64, sa.Integer: 32}
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 # Run by Alembic on each revision it writes, with the interpreter running the flask command (whose
@@ -120,8 +121,30 @@ class MigrationCommands(click.Group):
 
 
 db = SQLAlchemy()
+
+
 # Its commands are registered as `db` by init_app, below.
-alembic = Alembic(metadatas=Model.metadata, run_mkdir=False, command_name="")
+class Migrations(Alembic):
+    """Flask-Alembic, running migrations on SQLite with foreign keys off, as Alembic's batch mode
+    needs: it copies a table, drops the old one and renames the copy, and with foreign keys on,
+    dropping a table that others refer to would delete their rows (``ON DELETE CASCADE``) or fail.
+    They are on again before the connection goes back to the app."""
+
+    def run_migrations(self, fn: Any, **kwargs: Any) -> None:
+        contexts = self.migration_contexts.values()
+        connections = [
+            context.connection for context in contexts if context.dialect.name == "sqlite"
+        ]
+        for connection in connections:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            super().run_migrations(fn, **kwargs)
+        finally:
+            for connection in connections:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+
+alembic = Migrations(metadatas=Model.metadata, run_mkdir=False, command_name="")
 migration_commands = MigrationCommands(
     "db",
     commands=alembic_commands.commands,
