@@ -40,7 +40,9 @@ class FramedInput:
         except (OSError, ValueError):
             raise
         except Exception as error:  # the server's parse error: the body was framed wrongly
-            raise OSError(f"the request body is not framed as it says: {error}") from error
+            # Its name only: the server's message quotes what the client sent.
+            parser = type(error).__name__
+            raise OSError(f"the request body is not framed as it says ({parser})") from None
 
 
 class FramedBodies:
