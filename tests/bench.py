@@ -264,7 +264,8 @@ def fail():
 
 def app_with(port=None, docs_handler=False):
     mail = {{"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "ADMINS": ["ops@example.com"]}}
-    app = create_app({{"SECRET_KEY": "k" * 32, **(mail if port and not docs_handler else {{}})}})
+    production = {{"SECRET_KEY": "k" * 32, "TRUSTED_HOSTS": ["localhost"]}}
+    app = create_app({{**production, **(mail if port and not docs_handler else {{}})}})
     app.add_url_rule("/fail", "fail", fail)
     if docs_handler:  # https://flask.palletsprojects.com/en/stable/logging/#email-errors-to-admins
         handler = SMTPHandler(("127.0.0.1", port), "app@localhost", ["ops@example.com"], "Error")

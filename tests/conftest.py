@@ -644,6 +644,8 @@ NEWEST_PYTHON = "3.14"
 
 # A production-like key for projects served by these tests (a production app refuses to start without one).
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"
+# The hosts those projects answer to (production refuses to start without them): the tests' own.
+TRUSTED_HOSTS = "127.0.0.1,localhost"
 
 
 def free_port() -> int:
@@ -689,6 +691,7 @@ def gunicorn_process(
             "PYTHONPATH": str(project / "src"),
             "PYTHONDONTWRITEBYTECODE": "1",
             "SECRET_KEY": SECRET_KEY,
+            "TRUSTED_HOSTS": TRUSTED_HOSTS,
             "DATABASE_URL": f"sqlite:///{database}/app.db",
             **env,
         }

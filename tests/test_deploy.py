@@ -21,6 +21,7 @@ import yaml
 from conftest import (
     NEWEST_PYTHON,
     SECRET_KEY,
+    TRUSTED_HOSTS,
     check_schema,
     combination,
     database_matrix,
@@ -279,6 +280,7 @@ def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers)
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": str(project / "src"),
         "SECRET_KEY": SECRET_KEY,
+        "TRUSTED_HOSTS": TRUSTED_HOSTS,
         "LOG_FILE": str(tmp_path / "app.log"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "PORT": "9123",
@@ -304,7 +306,7 @@ def test_gunicorn_conf_reads_port_and_web_concurrency(bakery, tmp_path, answers)
 def test_gunicorn_reads_dotenv_as_the_flask_command_does(bakery, tmp_path, answers):
     # A copy: a .env in the shared bake would reach every other check of it.
     project = shutil.copytree(bakery(answers), tmp_path / "project")
-    dotenv = f"SECRET_KEY={SECRET_KEY}\nPORT=9124\nWEB_CONCURRENCY=2\n"
+    dotenv = f"SECRET_KEY={SECRET_KEY}\nTRUSTED_HOSTS={TRUSTED_HOSTS}\nPORT=9124\nWEB_CONCURRENCY=2\n"
     (project / ".env").write_text(dotenv, encoding="utf-8")
     # gunicorn loads the app to print its settings: with the key from .env alone.
     env = {
@@ -315,7 +317,7 @@ def test_gunicorn_reads_dotenv_as_the_flask_command_does(bakery, tmp_path, answe
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         "WEB_CONCURRENCY": "3",
     }
-    for name in ("SECRET_KEY", "PORT", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+    for name in ("SECRET_KEY", "TRUSTED_HOSTS", "PORT", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
         env.pop(name, None)
     printed = run(sys.executable, "-m", "gunicorn", "--print-config", cwd=project, env=env)
     assert printed.returncode == 0, printed.stderr
@@ -446,6 +448,7 @@ def test_a_database_url_the_app_cannot_use_is_one_clear_line_under_flask_and_gun
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(project / "src")]),
         "LOG_FILE": str(tmp_path / "app.log"),
         "SECRET_KEY": SECRET_KEY,
+        "TRUSTED_HOSTS": TRUSTED_HOSTS,
         "DATABASE_URL": url,
     }
     env.pop("FLASK_DEBUG", None)

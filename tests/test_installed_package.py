@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SECRET_KEY, combination, free_port, get, run
+from conftest import SECRET_KEY, TRUSTED_HOSTS, combination, free_port, get, run
 
 pytestmark = pytest.mark.slow  # builds and installs a project
 
@@ -80,7 +80,12 @@ def test_an_installed_wheel_migrates_and_serves_from_another_directory(
     work = tmp_path / "elsewhere"
     work.mkdir()
     # The log file, and the default database, relative to the working directory.
-    environment = {**os.environ, "SECRET_KEY": SECRET_KEY, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {
+        **os.environ,
+        "SECRET_KEY": SECRET_KEY,
+        "TRUSTED_HOSTS": TRUSTED_HOSTS,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     for name in ("DATABASE_URL", "PYTHONPATH", "FLASK_DEBUG", "LOG_FILE"):
         environment.pop(name, None)
     if database == "postgresql":

@@ -95,6 +95,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/health.py": True,
         f"{PACKAGE}/routing.py": True,
         f"{PACKAGE}/framing.py": True,
+        f"{PACKAGE}/proxies.py": True,
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/docs.html": pages,
         f"{PACKAGE}/templates/index.html": pages,
@@ -111,6 +112,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_negotiation.py": pages and problems,
         "tests/test_pages.py": pages,
         "tests/test_problem.py": problems,
+        "tests/test_proxies.py": True,
         "tests/test_scrubbing.py": True,
         "tests/test_sentry.py": answers["use_sentry"],
     }

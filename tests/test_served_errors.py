@@ -130,3 +130,65 @@ def test_gunicorn_chunked_bodies_framed_wrongly_or_too_long_are_client_errors(ba
     assert statuses == [400, 400, 400]
     assert too_long == 413
     assert "Traceback" not in logged and " ERROR " not in logged, logged[-3000:]
+
+
+def exchange(port: int, request: bytes) -> tuple[int, str, bytes]:
+    """Send ``request`` as it is and read until gunicorn closes the connection: the status, the
+    head and the body of the first response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode("latin-1"), body
+
+
+def request(path: str, *headers: str, body: bytes = b"", method: str = "GET") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", *headers, "Connection: close", "", ""]
+    return "\r\n".join(lines).encode() + body
+
+
+@pytest.mark.parametrize("answers", [combination()])
+def test_gunicorn_hostile_headers_and_bodies_are_client_errors(bakery, answers, tmp_path):
+    """Behind one proxy: a SCRIPT_NAME header, a host the service does not answer to, a body that
+    never finishes and requests gunicorn refuses itself are client errors, no secret they carry
+    is logged, and the client's address is the one the proxy added. (The database is fresh,
+    without its tables: none of these requests reaches it.)"""
+    project = bakery(answers)
+    settings = {"LOG_FILE": str(tmp_path / "app.log"), "PROXY_HOPS": "1", "REQUEST_BODY_TIMEOUT": "1"}
+    with gunicorn_process(project, **settings) as (port, _, output):
+        # gunicorn trusted SCRIPT_NAME from loopback: a path outside it was a 500.
+        script_name = exchange(port, request("/api/nothing", "Host: 127.0.0.1", "SCRIPT_NAME: /x"))
+        evil = exchange(port, request("/api//items/1", "Host: evil.example"))
+        forwarded_evil = exchange(
+            port, request("/api//items/1", "Host: 127.0.0.1", "X-Forwarded-Host: evil.example")
+        )
+        probe = exchange(port, request("/healthz", "Host: 10.0.0.7"))
+        # The client wrote 198.51.100.1; the proxy appended the address it saw.
+        forwarded = "X-Forwarded-For: 198.51.100.1, 203.0.113.9"
+        client = exchange(port, request("/api/nothing", "Host: 127.0.0.1", forwarded))
+        unfinished = b"POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        unfinished += b'Content-Length: 100\r\n\r\n{"nam'
+        slow = exchange(port, unfinished)
+        # Requests gunicorn refuses itself: its message quotes them.
+        malformed = exchange(port, b"GET /reset/a-secret-token-123 HTTP/1.1 junk\r\n\r\n")
+        too_long = exchange(port, request("/" + "a-secret-token-123" * 300, "Host: 127.0.0.1"))
+        output.seek(0)
+        logged = output.read()
+    assert script_name[0] == 404
+    for status, head, body in (evil, forwarded_evil):
+        assert status == 400
+        assert "Location" not in head and b"evil.example" not in body
+        assert "X-Content-Type-Options: nosniff" in head
+    assert probe[0] == 200
+    assert client[0] == 404
+    assert slow[0] == 408  # the connection closed after it, or exchange would still be reading
+    access = [line for line in logged.splitlines() if '"GET /api/nothing HTTP/1.1" 404' in line]
+    assert len(access) == 2, logged[-3000:]
+    assert access[0].startswith("127.0.0.1 ") and access[1].startswith("203.0.113.9 ")
+    assert "198.51.100.1" not in logged
+    assert (malformed[0], too_long[0]) == (400, 414)
+    assert logged.count("Invalid request from ip=127.0.0.1: refused by gunicorn") == 2, logged[-3000:]
+    assert "a-secret-token-123" not in logged
+    assert "Traceback" not in logged and " ERROR " not in logged, logged[-3000:]

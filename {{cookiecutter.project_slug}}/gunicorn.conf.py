@@ -62,6 +62,12 @@ errorlog = "-"
 # (the app's own reports are scrubbed by reporting/scrub.py).
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
 
+# gunicorn believes no forwarded header (X-Forwarded-Proto and the like, SCRIPT_NAME) from any
+# address, not even from loopback, which it trusts by default: the app alone decides what the
+# proxies in front of it report, as many as PROXY_HOPS says (the package's proxies.py), and the
+# access log shows the client's address it decided on.
+forwarded_allow_ips = ""
+
 QUIET_PATHS = frozenset({"/healthz"{% if cookiecutter.use_database %}, "/readyz"{% endif %}})
 
 # No control socket (gunicorn 25.1 and newer open one for `gunicornc`, under $XDG_RUNTIME_DIR or
@@ -98,6 +104,14 @@ class Logger(glogging.Logger):
         if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
             for handler in [*self.error_log.handlers, *self.access_log.handlers]:
                 handler.setFormatter(JSONFormatter())
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        # gunicorn's line for a request it refuses itself ends with its parser's message, which
+        # quotes the request line or header the client sent: keep the address, not the quote.
+        refused, sep, _ = msg.partition(": ")
+        if refused.startswith("Invalid request from ip=") and sep:
+            msg = f"{refused}: refused by gunicorn (its message quotes the request)"
+        super().warning(msg, *args, **kwargs)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if environ.get("PATH_INFO") not in QUIET_PATHS:

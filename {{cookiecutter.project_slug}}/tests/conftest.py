@@ -213,6 +213,8 @@ def make_app(tmp_path{% if cookiecutter.use_database %}, database_app{% endif %}
                 "DEBUG": False,
                 "TESTING": True,
                 "SECRET_KEY": "a-secret-key-for-the-tests-0123456789",
+                # The test client's host, as production names its own.
+                "TRUSTED_HOSTS": ["localhost"],
                 # Let unhandled exceptions reach the 500 handler, as they do in production.
                 "PROPAGATE_EXCEPTIONS": False,
 {%- if cookiecutter.use_file_logging %}

@@ -1,6 +1,7 @@
 import io
 import logging
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(make_app, monkeyp
 
 def test_production_starts_with_a_real_secret_key(make_app, monkeypatch):
     monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
-    assert not make_app(TESTING=False, SECRET_KEY=GOOD_KEY).debug
+    assert not make_app(TESTING=False, SECRET_KEY=GOOD_KEY, TRUSTED_HOSTS=["localhost"]).debug
 
 
 def test_production_refuses_debug_from_the_environment(monkeypatch):
@@ -91,7 +92,7 @@ def test_the_flask_command_may_run_in_debug_mode(make_app, monkeypatch):
 @pytest.fixture
 def production_environment(monkeypatch):
     """The environment of a production start: no debug flag, no key, no ``.env`` file read."""
-    for name in ("SECRET_KEY", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
+    for name in ("SECRET_KEY", "TRUSTED_HOSTS", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FLASK_SKIP_DOTENV", "1")
     return monkeypatch
@@ -185,6 +186,9 @@ def test_check_config_refuses_what_create_app_refuses(production_environment):
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         check_config()
     production_environment.setenv("SECRET_KEY", GOOD_KEY)
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS must name the hosts"):
+        check_config()
+    production_environment.setenv("TRUSTED_HOSTS", "api.example.com")
     check_config()
     production_environment.setenv("LOG_LEVEL", "LOUD")
     with pytest.raises(ConfigError, match="LOG_LEVEL"):
@@ -333,6 +337,30 @@ def test_a_chunked_body_past_max_content_length_is_a_413_not_cut_short(make_app,
     # Cut at 64 bytes, the longer body would still be valid JSON: a 201 for half a body.
     body = b'{"name": "Teapot"}' + b" " * spaces
     assert post_chunked(make_app(MAX_CONTENT_LENGTH=64), ChunkedBody(body)) == status
+
+
+def test_a_body_that_never_finishes_is_a_408_after_request_body_timeout(make_app, caplog):
+    """A client that says ``Content-Length: 100`` and sends five bytes, on a real connection
+    handed over as the server hands it (``gunicorn.socket``): a 408, not a wait for as long as the
+    client keeps the connection open, and the connection's own timeout is left as it was."""
+    app = make_app(REQUEST_BODY_TIMEOUT=1)
+    server_end, client_end = socket.socketpair()
+    with server_end, client_end, server_end.makefile("rb") as stream:
+        builder = EnvironBuilder("/api/items", method="POST", content_type="application/json")
+        environ = builder.get_environ()
+        environ.update(
+            {"CONTENT_LENGTH": "100", "wsgi.input": stream, "gunicorn.socket": server_end}
+        )
+        client_end.sendall(b'{"nam')
+        _, status, _ = run_wsgi_app(app, environ, buffered=True)
+        assert status == "408 REQUEST TIMEOUT"
+        assert server_end.gettimeout() is None
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_a_bad_request_body_timeout_is_a_clear_config_error():
+    with pytest.raises(ConfigError, match="REQUEST_BODY_TIMEOUT must be 1 or more, not 0"):
+        from_environment({"REQUEST_BODY_TIMEOUT": "0"})
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from flask import Flask
     "framing",
     "health",
     "openapi",
+    "proxies",
     "readiness" if cookiecutter.use_database,
     "reporting",
     "request_id",
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routing.init_app(app)
     reporting.init_app(app)
     framing.init_app(app)
+    proxies.init_app(app)
     request_id.init_app(app)
     sessions.init_app(app)
 {%- if cookiecutter.use_database %}

@@ -8,6 +8,7 @@ serve in production with the debugger on or without a real ``SECRET_KEY``.
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,10 @@ import click
 from flask import Flask
 
 SECRET_KEY_MIN_LENGTH = 32
+
+# A trusted host as Flask matches it: a name or an IPv4 address, optionally with a leading dot
+# (every subdomain too) and a port (which Flask ignores), never a URL.
+HOST = re.compile(r"\.?[^\s/:@]+(:[0-9]+)?")
 
 
 class ConfigError(click.ClickException):
@@ -71,6 +76,17 @@ def _boolean(environ: Mapping[str, str], name: str, default: bool) -> bool:
 {%- endif %}
 
 
+def _hosts(environ: Mapping[str, str]) -> list[str] | None:
+    hosts = [host.strip() for host in environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()]
+    for host in hosts:
+        if not HOST.fullmatch(host):
+            raise ConfigError(
+                "TRUSTED_HOSTS must list host names such as api.example.com (or .example.com for "
+                f"every subdomain), separated by commas, not {host!r}"
+            )
+    return hosts or None
+
+
 def url_prefix(value: str) -> str:
     """``value`` as a URL prefix: ``"v1/"`` becomes ``"/v1"``, and ``"/"`` the empty prefix."""
     value = value.strip().strip("/")
@@ -91,6 +107,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "SECRET_KEY": environ.get("SECRET_KEY"),
         "API_PREFIX": url_prefix(environ.get("API_PREFIX", "/api")),
         "MAX_CONTENT_LENGTH": _integer(environ, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
+        "REQUEST_BODY_TIMEOUT": _integer(environ, "REQUEST_BODY_TIMEOUT", 30, minimum=1),
+        "TRUSTED_HOSTS": _hosts(environ),
+        "PROXY_HOPS": _integer(environ, "PROXY_HOPS", 0, maximum=10),
         "LOG_LEVEL": _log_level(environ),
         "LOG_FORMAT": _choice(environ, "LOG_FORMAT", ("text", "json")),
 {%- if cookiecutter.use_database %}
@@ -141,7 +160,9 @@ def check_production_safety(app: Flask) -> None:
     Tests (``TESTING``) and development (the ``flask`` command with ``--debug``) are exempt. Debug
     mode anywhere else, such as a ``FLASK_DEBUG`` left in a server's environment, would hand
     tracebacks to clients; a missing or short ``SECRET_KEY`` would make signed cookies forgeable,
-    which matters only to an app that serves: the ``flask`` command's tasks run without one.
+    and a missing ``TRUSTED_HOSTS`` would let a client's ``Host`` into the absolute URLs the app
+    builds (a redirect, a link in an error email). Both matter only to an app that serves: the
+    ``flask`` command's tasks run without them.
     """
     if app.testing:
         return
@@ -159,4 +180,10 @@ def check_production_safety(app: Flask) -> None:
             f"SECRET_KEY must be set to at least {SECRET_KEY_MIN_LENGTH} random characters in "
             "production, in the environment or .env; make one with: "
             f"python3 -c 'import secrets; print(secrets.token_hex())'. {develop}"
+        )
+    if not app.config["TRUSTED_HOSTS"] and serving():
+        raise ConfigError(
+            "TRUSTED_HOSTS must name the hosts this service answers to in production, separated "
+            "by commas (api.example.com, or .example.com for every subdomain), in the environment "
+            f"or .env: a request for any other host is refused. {develop}"
         )
