@@ -46,13 +46,34 @@ Intro.
 """
 
 
-def version_tags(*selection: str) -> list[str]:
-    """This checkout's version tags (vMAJOR.MINOR.PATCH), of those ``git tag --list`` selects with
-    ``selection``; the test is skipped outside a git checkout."""
-    result = run("git", "tag", "--list", *selection, cwd=TEMPLATE)
-    if result.returncode != 0:
-        pytest.skip(f"not a git checkout: {result.stderr.strip()}")
+def version_tags(repository: Path, *selection: str) -> list[str]:
+    """The version tags (vMAJOR.MINOR.PATCH) of ``repository``, of those ``git tag --list``
+    selects with ``selection``."""
+    result = run("git", "tag", "--list", *selection, cwd=repository)
+    assert result.returncode == 0, result.stderr
     return [tag for tag in result.stdout.split() if TAG.fullmatch(tag)]
+
+
+def checkout_tags(*selection: str) -> list[str]:
+    """This checkout's version tags, as ``version_tags``; the test is skipped outside a git
+    checkout, and when there is none to check."""
+    if run("git", "rev-parse", "--git-dir", cwd=TEMPLATE).returncode != 0:
+        pytest.skip("not a git checkout")
+    tags = version_tags(TEMPLATE, *selection)
+    if not tags:
+        command = " ".join(["git tag --list", *selection])
+        pytest.skip(f"no version tag in this checkout ({command}); test_the_tag_checks_* use real ones")
+    return tags
+
+
+def tags_without_an_entry(text: str, tags: list[str]) -> list[str]:
+    versions = {section.version for section in sections(text)[0]}
+    return [tag for tag in tags if tuple(map(int, TAG.fullmatch(tag).groups())) not in versions]
+
+
+def tag_checks(text: str, tags: list[str]) -> dict[str, list[str]]:
+    """What the check on a tag push finds for each of ``tags`` in the changelog ``text``."""
+    return {tag: problems(text, tag) for tag in tags}
 
 
 def test_the_changelog_is_well_formed():
@@ -60,15 +81,13 @@ def test_the_changelog_is_well_formed():
 
 
 def test_every_version_tag_has_a_changelog_entry():
-    versions = {section.version for section in sections(TEXT)[0]}
-    tags = version_tags()
-    assert [tag for tag in tags if tuple(map(int, TAG.fullmatch(tag).groups())) not in versions] == []
+    assert tags_without_an_entry(TEXT, checkout_tags()) == []
 
 
 def test_a_tag_on_this_commit_has_its_entry_and_nothing_unreleased():
     """What the CI workflow checks on a tag push."""
-    tags = version_tags("--points-at", "HEAD")
-    assert {tag: problems(TEXT, tag) for tag in tags} == {tag: [] for tag in tags}
+    tags = checkout_tags("--points-at", "HEAD")
+    assert tag_checks(TEXT, tags) == {tag: [] for tag in tags}
 
 
 def test_the_update_lines_check_out_releases_the_changelog_has():
@@ -308,3 +327,30 @@ def test_a_shallow_clone_is_refused(repository, tmp_path):
     assert (result.returncode, result.stdout) == (1, "")
     assert "a shallow clone" in result.stderr
     assert tags(clone) == {}
+
+
+# The checks on this checkout's tags above skip with no tag to check; here they meet real ones.
+
+
+def test_the_tag_checks_pass_on_the_tags_the_script_makes(repository):
+    release(repository)
+    second = commit_changelog(repository, changelog("1.1.0", "1.0.0"))
+    assert tag_releases(repository).returncode == 0
+    text = (repository / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert git(repository, "rev-parse", "HEAD") == second
+    assert tags_without_an_entry(text, version_tags(repository)) == []
+    assert version_tags(repository) == ["v1.0.0", "v1.1.0"]
+    assert tag_checks(text, version_tags(repository, "--points-at", "HEAD")) == {"v1.1.0": []}
+
+
+def test_the_tag_checks_fail_on_a_tag_without_an_entry(repository):
+    release(repository)  # HEAD has entries under Unreleased
+    git(repository, "tag", "v1.1.0")
+    text = (repository / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert tags_without_an_entry(text, version_tags(repository)) == ["v1.1.0"]
+    checks = tag_checks(text, version_tags(repository, "--points-at", "HEAD"))
+    assert list(checks) == ["v1.1.0"]
+    assert [problem.split(":")[0] for problem in checks["v1.1.0"]] == [
+        "no entry for the tag v1.1.0",
+        "'## [Unreleased]' still has entries",
+    ]
