@@ -2,13 +2,16 @@
 
     python tests/changelog.py            # the changelog is well formed
     python tests/changelog.py v2.0.0     # ... and has 2.0.0's entry, with nothing left unreleased
+    python tests/changelog.py --tag-releases   # tag each untagged release at its release commit
 
-The template's CI workflow runs the second form on every version tag it is pushed; the template's
-suite imports ``problems`` and checks every local version tag the same way. Standard library only.
+The template's CI workflow runs the second form on every version tag it is pushed, and its release
+tags workflow the third on every push to main that changes CHANGELOG.md; the template's suite
+imports ``problems`` and checks every local version tag the same way. Standard library only.
 """
 
 import datetime
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,10 +121,92 @@ def tag_problems(tag: str, found: list[Section]) -> list[str]:
     return wrong
 
 
+def dotted(version: tuple[int, int, int]) -> str:
+    return ".".join(map(str, version))
+
+
+def entry(text: str, version: tuple[int, int, int]) -> str | None:
+    """The lines of ``version``'s section of the changelog ``text``, its heading first; None if it
+    has none."""
+    found = sections(text)[0]
+    lines = text.splitlines()
+    for section, after in zip(found, [*found[1:], None], strict=True):
+        if section.version == version:
+            return "\n".join(lines[section.line - 1 : after.line - 1 if after else None])
+    return None
+
+
+def git(*arguments: str) -> str:
+    """``git`` run in the checkout that holds CHANGELOG.md; its output."""
+    result = subprocess.run(
+        ["git", *arguments], cwd=CHANGELOG.parent, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"git {' '.join(arguments)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def release_commit(version: tuple[int, int, int], text: str) -> tuple[str | None, str]:
+    """The commit to tag for ``version``, whose entry the changelog ``text`` at HEAD has: the first
+    commit on HEAD's first-parent line (main's own history: a merge, not the branch it merged) whose
+    CHANGELOG.md has the version's heading. That commit, and "", when it is a release commit: the
+    version is its newest release, its changelog passes the tag's check, and the entry is the
+    same as in ``text``. Otherwise what is wrong, for a maintainer to decide."""
+    tag = f"v{dotted(version)}"
+    heading = r"^## \[{}\.{}\.{}\] - ".format(*version)  # git's regex, basic or extended
+    name = CHANGELOG.name
+    candidates = git("log", "--first-parent", "--reverse", "--format=%H", "-G", heading, "--", name)
+    for commit in candidates.split():
+        then = git("show", f"{commit}:{name}")
+        if entry(then, version) is None:
+            continue
+        newest = next(section.version for section in sections(then)[0] if section.version)
+        if newest != version:
+            return None, f"{commit[:12]} added its heading below the newer {dotted(newest)}"
+        if wrong := problems(then, tag):
+            return None, f"{commit[:12]} added its heading, but there: {'; '.join(wrong)}"
+        if entry(then, version) != entry(text, version):
+            return None, f"its entry changed after {commit[:12]} added its heading"
+        return commit, ""
+    return None, f"no commit on HEAD's first-parent line added its heading to {name}"
+
+
+def tag_releases() -> int:
+    """Tag each release of CHANGELOG.md at HEAD that has no version tag, at its release commit
+    (lightweight tags, created here and pushed by the caller); print each tag made. A release
+    whose commit is not clear is reported for a maintainer to tag by hand, and the status is 1."""
+    if git("rev-parse", "--is-shallow-repository").strip() == "true":
+        print("a shallow clone: fetch all history (checkout's fetch-depth: 0)", file=sys.stderr)
+        return 1
+    text = git("show", f"HEAD:{CHANGELOG.name}")
+    tags = [TAG.fullmatch(tag) for tag in git("tag").split()]
+    tagged = {tuple(map(int, match.groups())) for match in tags if match}
+    status = 0
+    for section in sections(text)[0]:
+        if section.version is None or section.version in tagged:
+            continue
+        tag = f"v{dotted(section.version)}"
+        commit, why = release_commit(section.version, text)
+        if commit:
+            git("tag", tag, commit)
+            print(tag)
+        else:
+            print(f"{tag} not created: {why}. Tag its release commit by hand:", file=sys.stderr)
+            print(f"  git tag {tag} <commit> && git push origin {tag}", file=sys.stderr)
+            status = 1
+    return status
+
+
 def main(arguments: list[str]) -> int:
     if len(arguments) > 1:
-        print("usage: python tests/changelog.py [TAG]", file=sys.stderr)
+        print("usage: python tests/changelog.py [TAG | --tag-releases]", file=sys.stderr)
         return 2
+    if arguments == ["--tag-releases"]:
+        try:
+            return tag_releases()
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+            return 1
     found = problems(CHANGELOG.read_text(encoding="utf-8"), *arguments)
     for problem in found:
         print(f"CHANGELOG.md: {problem}", file=sys.stderr)

@@ -80,3 +80,30 @@ def test_a_version_tag_push_checks_the_changelog_for_its_entry():
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     tag_steps = [step for step in steps if step.get("if") == "github.ref_type == 'tag'"]
     assert [step["run"] for step in tag_steps] == ['python tests/changelog.py "$GITHUB_REF_NAME"']
+
+
+def test_a_push_to_main_that_changes_the_changelog_tags_its_new_releases():
+    workflow = yaml.safe_load(
+        (TEMPLATE / ".github" / "workflows" / "release-tags.yml").read_text(encoding="utf-8")
+    )
+    assert workflow[True]["push"] == {"branches": ["main"], "paths": ["CHANGELOG.md"]}
+    (job,) = workflow["jobs"].values()
+    checkout = job["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0  # the script refuses a shallow clone
+    assert [step["run"] for step in job["steps"] if "run" in step] == [
+        "python tests/changelog.py --tag-releases",
+        "git push origin --tags",
+    ]
+
+
+def test_only_the_release_tags_job_may_write():
+    grants = {}
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        grants[path.name] = workflow["permissions"]
+        for name, job in workflow["jobs"].items():
+            grants[f"{path.name} {name}"] = job.get("permissions", "the workflow's")
+    writes = {where: grant for where, grant in grants.items() if "write" in str(grant)}
+    assert writes == {"release-tags.yml tag": {"contents": "write"}}
+    assert grants["release-tags.yml"] == {}
