@@ -4,6 +4,7 @@ import contextlib
 import functools
 import gc
 import http.client
+import importlib
 import itertools
 import json
 import os
@@ -19,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import ModuleType
 
 import cookiecutter.generate
 import covertable
@@ -562,6 +564,25 @@ def assert_ruff_clean(project: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@contextlib.contextmanager
+def imported(project: Path) -> Iterator[ModuleType]:
+    """The baked project's package, imported in this process; forgotten again afterwards, since
+    every project's package has the same name (its directory's)."""
+    package = project.name
+
+    def forget() -> None:
+        for name in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
+            del sys.modules[name]
+
+    forget()
+    sys.path.insert(0, str(project / "src"))
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(str(project / "src"))
+        forget()
+
+
 @pytest.fixture(scope="session")
 def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     """``mypy(project)``: mypy's exit status and report for a baked project, run as the project's
@@ -596,17 +617,25 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
 
 
 def assert_project_tests_pass(
-    project: Path, python: str = sys.executable, *, coverage_gate: bool = True, **env: str
+    project: Path,
+    python: str = sys.executable,
+    *,
+    coverage_gate: bool = True,
+    tests: tuple[str, ...] = (),
+    **env: str,
 ) -> None:
     """A baked project's own test suite passes, run so that it writes nothing into the project or
     into the user's home (its temporary files go to a directory of its own, removed after), and its
-    coverage reaches the ``fail_under`` of its ``pyproject.toml``.
+    coverage reaches the ``fail_under`` of its ``pyproject.toml``. With ``tests`` (paths relative
+    to the project, such as ``tests/test_health.py``), only those run: a part of the suite does
+    not reach the gate, so ``coverage_gate`` must be False.
 
     Only pytest's own plugins load, and pytest-cov, as in the project's environment: not this suite's
     xdist or pytest-cookies. With ``coverage_gate``, as the project's CI runs it (``pytest --cov``);
     measuring adds 30 to 80 % to the suite's time on Python 3.11, so a run of a suite whose gate is
     checked elsewhere leaves it out.
     """
+    assert not (tests and coverage_gate), "a part of the suite does not reach the coverage gate"
     env = {
         **os.environ,
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -626,7 +655,9 @@ def assert_project_tests_pass(
         # Its tmp_path directories too: under the shared pytest-of-<user>, each run would delete
         # the oldest of the earlier runs' directories there (seconds, for a finished run of this suite).
         options = ["--basetemp", os.path.join(storage, "pytest"), *(["--cov"] if coverage_gate else [])]
-        result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, cwd=project, env=env)
+        result = run(
+            python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, *tests, cwd=project, env=env
+        )
         written = sorted(path.relative_to(home).as_posix() for path in Path(home).rglob("*"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]

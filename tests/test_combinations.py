@@ -1,13 +1,19 @@
 """The covering array on which each project's own suite runs: every pair of answer values (or every
 triple, with ``--strength 3``) in at least one combination, and the combinations teams use most.
 
-The defects a pairwise run is meant to catch live in one answer or in two answers together. Each
-``SEEDED_DEFECTS`` entry is such a defect, named by the answers that bring it out; the array must
-hold a combination that brings each one out. A defect that needs three answers together (``html``,
-``single_module`` and no database, say) may be missed by the pairwise run: the static checks that
-run on every combination (file set, residue, ruff, mypy, the deploy files) catch what shows in the
-files, and the weekly ``--all-combinations`` run catches the rest.
+What a pairwise run catches and what it misses, shown with seeded defects (``injection.py``): a
+copy of the template whose factory forgets the health check's route when given answers hold
+together. Forgotten for two answers, the pairwise rows holding both fail, and only they; forgotten
+for three answers that no pairwise row holds together (found from the array itself), every pairwise
+row passes and the strength-3 rows holding all three fail. Each failure is the project's own
+``tests/test_health.py`` failing, and the same rows baked from a copy without the fault pass.
+A defect that needs three answers together can thus escape the pairwise run: the static checks
+that run on every combination (file set, residue, ruff, mypy, the deploy files) catch what shows
+in the files, and the weekly ``--all-combinations`` run catches the rest.
 """
+
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -17,29 +23,16 @@ from conftest import (
     COMBINATIONS,
     DEFAULTS,
     OPTIONS,
+    TEMPLATE,
+    assert_project_tests_pass,
+    combination_id,
     covering_array,
     expensive_combinations,
+    imported,
     uncovered,
 )
+from injection import PROJECT, TEMPLATE_PARTS, Fault, failing, faulty_template
 
-# answers that together bring a defect out -> what the defect would be
-SEEDED_DEFECTS = {
-    (
-        ("use_email_logging", True),
-        ("use_file_logging", False),
-    ): "a module that breaks with email and no log file",
-    (
-        ("error_format", "json"),
-        ("layout", "single_module"),
-    ): "a template branch taken only by json + single_module",
-    (
-        ("error_format", "html"),
-        ("use_database", True),
-    ): "an item view that renders a page for a database error",
-    (("layout", "blueprints"), ("use_sentry", True)): "a blueprint registered before Sentry's integration",
-    (("use_database", False), ("use_sentry", True)): "a reporter that imports the database module",
-    (("error_format", "both"),): "negotiation alone",
-}
 DATABASE_OPTIONS = {name: values for name, values in OPTIONS.items() if name != "use_database"}
 
 
@@ -90,12 +83,117 @@ def test_one_more_yes_no_answer_costs_at_most_a_quarter_more():
     assert len(more) <= 1.25 * len(rows)
 
 
-@pytest.mark.parametrize("answers", list(SEEDED_DEFECTS), ids=list(SEEDED_DEFECTS.values()))
-def test_the_pairwise_array_brings_out_each_seeded_defect(answers):
-    assert any(all(row[name] == value for name, value in answers) for row in expensive_combinations(2))
-
-
 def test_the_coverage_check_finds_a_missing_pair():
     """``uncovered`` is what the tests above rely on: it names a pair that no row holds."""
     rows = [a for a in expensive_combinations(None) if not (a["error_format"] == "json" and a["use_sentry"])]
     assert uncovered(rows, OPTIONS, 2) == [{"error_format": "json", "use_sentry": True}]
+
+
+# The application factory, and its line that registers the health check's route (with the newline
+# before it: the newline after it is the one the next ``{%- if %}`` strips).
+FACTORY = f"{PROJECT}/src/{PROJECT}/__init__.py"
+HEALTH_REGISTRATION = "\n    health.init_app(app)"
+# The project's own tests of that route.
+HEALTH_TESTS = "tests/test_health.py"
+# Two answers that only bring the fault out together.
+TWO_ANSWERS = {"error_format": "json", "layout": "single_module"}
+
+
+def forgotten_health_check(answers: dict) -> Fault:
+    """The factory forgets to register ``/healthz`` in every bake where ``answers`` all hold."""
+    return Fault(FACTORY, answers, old=HEALTH_REGISTRATION, new="")
+
+
+def answers_its_health_check(project: Path) -> None:
+    """``GET /healthz`` is a 200 from the project's app, built in this process: the first test of the
+    project's own ``tests/test_health.py``, without a pytest process for each bake."""
+    with tempfile.TemporaryDirectory() as logs, imported(project) as package:
+        config = {"TESTING": True, "DATABASE_URL": "sqlite://", "LOG_FILE": f"{logs}/app.log"}
+        status = package.create_app(config).test_client().get("/healthz").status_code
+    assert status == 200, f"GET /healthz: {status}"
+
+
+def its_health_tests_pass(project: Path) -> None:
+    """The project's own ``tests/test_health.py`` passes, run as its suite runs."""
+    tests = (HEALTH_TESTS,)
+    assert_project_tests_pass(project, coverage_gate=False, tests=tests, PYTHONPATH=str(project / "src"))
+
+
+def assert_fails_exactly_where_brought_out(fault: Fault, rows: list[dict], cookies, tmp_path: Path):
+    """Baked from a copy of the template with ``fault``, the rows whose answers bring it out fail the
+    health check, and only they; on those rows the project's own health tests fail too, and the
+    same rows baked from a copy without the fault pass both (each other row passed with the fault,
+    so it needs no control)."""
+    brought_out = [row for row in rows if fault.brought_out_by(row)]
+    template = faulty_template(fault, tmp_path / "faulty")
+    failures = failing(rows, template, answers_its_health_check, cookies)
+    assert sorted(failures) == sorted(map(combination_id, brought_out)), failures
+    assert all("GET /healthz: 404" in why for why in failures.values()), failures
+    if brought_out:
+        own = failing(brought_out, template, its_health_tests_pass, cookies)
+        assert sorted(own) == sorted(failures), own
+        assert all(f"FAILED {HEALTH_TESTS}::test_healthz_answers_ok_as_json" in why for why in own.values())
+        clean = faulty_template(None, tmp_path / "clean")
+        assert failing(brought_out, clean, answers_its_health_check, cookies) == {}
+        assert failing(brought_out, clean, its_health_tests_pass, cookies) == {}
+
+
+def template_files() -> dict[Path, bytes]:
+    """Every file cookiecutter reads of the template's directory, with its bytes."""
+    paths = [TEMPLATE / part for part in TEMPLATE_PARTS]
+    files = [path for path in paths if path.is_file()]
+    files += [file for path in paths if path.is_dir() for file in path.rglob("*") if file.is_file()]
+    return {file: file.read_bytes() for file in files}
+
+
+def baked_files(project: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in project.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_a_faulty_copy_bakes_as_the_template_except_where_the_faults_answers_hold(bakery, cookies, tmp_path):
+    """What the seeded-defect tests below rely on: the injected fault is the only difference, and
+    only in bakes whose answers bring it out; the template itself is left as it was."""
+    before = template_files()
+    fault = forgotten_health_check(TWO_ANSWERS)
+    template = faulty_template(fault, tmp_path)
+    assert not fault.brought_out_by(ALL_ON) and fault.brought_out_by(ALL_OFF)
+    for answers in (ALL_ON, ALL_OFF):
+        made = baked_files(cookies.bake(extra_context=answers, template=str(template)).project_path)
+        expected = baked_files(bakery(answers))
+        differing = {path for path in made.keys() | expected.keys() if made.get(path) != expected.get(path)}
+        if fault.brought_out_by(answers):
+            factory = "src/flask_service/__init__.py"
+            assert differing == {factory}
+            assert made[factory].decode() == expected[factory].decode().replace(HEALTH_REGISTRATION, "")
+        else:
+            assert differing == set()
+    assert template_files() == before
+
+
+@pytest.mark.slow
+def test_a_fault_in_two_answers_fails_the_pairwise_rows_that_hold_both(cookies, tmp_path):
+    fault = forgotten_health_check(TWO_ANSWERS)
+    pairwise = expensive_combinations(2)
+    assert any(fault.brought_out_by(row) for row in pairwise)
+    # Each of the two answers is also in pairwise rows without the other, which must pass.
+    for name, value in fault.answers.items():
+        assert any(row[name] == value and not fault.brought_out_by(row) for row in pairwise)
+    assert_fails_exactly_where_brought_out(fault, pairwise, cookies, tmp_path)
+
+
+@pytest.mark.slow
+def test_a_fault_in_three_answers_escapes_the_pairwise_rows_and_fails_a_strength_3_row(cookies, tmp_path):
+    pairwise, strength_3 = expensive_combinations(2), expensive_combinations(3)
+    missed = uncovered(pairwise, OPTIONS, 3)
+    assert missed, "every triple of answers is in a pairwise row: no fault in three answers escapes"
+    fault = forgotten_health_check(missed[0])
+    # Every two of the three answers are in a pairwise row; no pairwise row holds all three.
+    assert uncovered(pairwise, {name: [value] for name, value in fault.answers.items()}, 2) == []
+    assert not any(fault.brought_out_by(row) for row in pairwise)
+    assert any(fault.brought_out_by(row) for row in strength_3)
+    assert_fails_exactly_where_brought_out(fault, pairwise, cookies, tmp_path / "pairwise")
+    assert_fails_exactly_where_brought_out(fault, strength_3, cookies, tmp_path / "strength 3")

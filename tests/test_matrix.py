@@ -1,15 +1,11 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
-import contextlib
-import importlib
 import re
 import shutil
 import sys
 import tomllib
-from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
-from types import ModuleType
 
 import openapi_spec_validator
 import psycopg
@@ -29,6 +25,7 @@ from conftest import (
     combination_id,
     covering,
     database_covering,
+    imported,
     matrix,
     run,
 )
@@ -271,24 +268,6 @@ def test_mypy_strict_passes_on_src(bakery, answers, mypy):
     status, report = mypy(bakery(answers))
     assert status == 0, report
     assert report.startswith("Success: no issues found"), report
-
-
-@contextlib.contextmanager
-def imported(project: Path) -> Iterator[ModuleType]:
-    """The baked project's package, imported in this process; forgotten again afterwards, since
-    every project's package has the same name."""
-
-    def forget() -> None:
-        for name in [name for name in sys.modules if name == SLUG or name.startswith(f"{SLUG}.")]:
-            del sys.modules[name]
-
-    forget()
-    sys.path.insert(0, str(project / "src"))
-    try:
-        yield importlib.import_module(SLUG)
-    finally:
-        sys.path.remove(str(project / "src"))
-        forget()
 
 
 @matrix
