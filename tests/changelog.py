@@ -130,9 +130,10 @@ def entry(text: str, version: tuple[int, int, int]) -> str | None:
     has none."""
     found = sections(text)[0]
     lines = text.splitlines()
-    for section, after in zip(found, [*found[1:], None], strict=True):
+    for index, section in enumerate(found):
         if section.version == version:
-            return "\n".join(lines[section.line - 1 : after.line - 1 if after else None])
+            end = found[index + 1].line - 1 if index + 1 < len(found) else None
+            return "\n".join(lines[section.line - 1 : end])
     return None
 
 
