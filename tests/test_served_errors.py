@@ -171,6 +171,17 @@ def test_gunicorn_hostile_headers_and_bodies_are_client_errors(bakery, answers, 
         unfinished = b"POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         unfinished += b'Content-Length: 100\r\n\r\n{"nam'
         slow = exchange(port, unfinished)
+        # What the text access line would repeat of the client: a Basic-auth user name (with its
+        # password beside it), an address in the user agent, a token in the path.
+        private = exchange(
+            port,
+            request(
+                "/reset-password/a-secret-token-456",
+                "Host: 127.0.0.1",
+                "Authorization: Basic YWxpY2UtdGhlLXVzZXI6cHc=",  # alice-the-user:pw
+                "User-Agent: probe/1.0 (+mailto:jane@example.com)",
+            ),
+        )
         # Requests gunicorn refuses itself: its message quotes them.
         malformed = exchange(port, b"GET /reset/a-secret-token-123 HTTP/1.1 junk\r\n\r\n")
         too_long = exchange(port, request("/" + "a-secret-token-123" * 300, "Host: 127.0.0.1"))
@@ -191,4 +202,11 @@ def test_gunicorn_hostile_headers_and_bodies_are_client_errors(bakery, answers, 
     assert (malformed[0], too_long[0]) == (400, 414)
     assert logged.count("Invalid request from ip=127.0.0.1: refused by gunicorn") == 2, logged[-3000:]
     assert "a-secret-token-123" not in logged
+    assert private[0] == 404
+    [line] = [line for line in logged.splitlines() if '"GET /reset-password/' in line]
+    assert '"GET /reset-password/[Filtered] HTTP/1.1" 404' in line
+    assert line.startswith("203.0.113.9 - - [") or line.startswith("127.0.0.1 - - [")
+    assert '"probe/1.0 (+mailto:[Filtered])"' in line
+    assert re.search(r" [0-9a-f]{32}$", line), line  # the request's id
+    assert not [word for word in ("alice-the-user", "jane@", "a-secret-token-456") if word in logged]
     assert "Traceback" not in logged and " ERROR " not in logged, logged[-3000:]

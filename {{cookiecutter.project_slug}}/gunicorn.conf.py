@@ -58,9 +58,12 @@ keepalive = 5
 # access log: take a path out of QUIET_PATHS to log its requests.
 accesslog = "-"
 errorlog = "-"
-# gunicorn's usual access line, without the query string and the referer, which can carry tokens
-# (the app's own reports are scrubbed by reporting/scrub.py).
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+# gunicorn's usual access line, without the query string and the referer, which can carry tokens,
+# and without a Basic-auth user name; with the request's id. What is left of the client's request
+# (the path, the user agent) is scrubbed by the app's own policy: see Logger.atoms.
+access_log_format = (
+    '%(h)s %(l)s - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %({x-request-id}o)s'
+)
 
 # gunicorn believes no forwarded header (X-Forwarded-Proto and the like, SCRIPT_NAME) from any
 # address, not even from loopback, which it trusts by default: the app alone decides what the
@@ -112,6 +115,16 @@ class Logger(glogging.Logger):
         if refused.startswith("Invalid request from ip=") and sep:
             msg = f"{refused}: refused by gunicorn (its message quotes the request)"
         super().warning(msg, *args, **kwargs)
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+        # In the worker, where the app is loaded: the access line follows the reports' policy.
+        from {{ cookiecutter.project_slug }}.reporting.scrub import scrub_text, scrub_url
+
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms.update(u="-", q="-", a=scrub_text(atoms["a"]))
+        for name in ("U", "r", "f"):  # the path, the request line, the referer
+            atoms[name] = scrub_url(atoms[name])
+        return atoms
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if environ.get("PATH_INFO") not in QUIET_PATHS:

@@ -51,7 +51,7 @@ INSERTED = "inserted-secret-value"
 # reporting channel. Kept out of the views' source, whose lines a traceback shows.
 QUERY_TOKEN = "query-token-value"
 PASSWORD = "body-password"
-NEW_PASSWORD = "body-new-password"
+NEW_PASSWORD = "body new password"
 ACCESS_TOKEN = "body-access-token"
 CARD_NUMBER = "4111 1111 1111 1111"
 EMAIL = "jane@example.com"

@@ -7,12 +7,15 @@ the request's id), so that no absence passes by default.
 """
 
 import logging
+import string
 
 import pytest
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
 from flask import request
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }}.reporting.scrub import ScrubFilter, scrub_data, scrub_text
 
@@ -33,6 +36,7 @@ from conftest import (
 )
 
 REQUEST_ID = "scrub-check-1"
+CLIENT_ADDRESS = "203.0.113.77"
 SCRUBBED_MESSAGE = "card [Filtered] of [Filtered] was declined"
 CHANNELS = [
     "text_console",
@@ -139,7 +143,15 @@ def test_no_secret_of_a_failing_request_reaches_the_channel(make_app, channel):
         seen.append(
             " ".join([request.full_path, request.get_data(as_text=True), str(request.headers)])
         )
-        raise RuntimeError(f"card {payment['number']} of {holder} was declined")
+        try:
+            int(payment["password"])  # its message repeats the value, with no key to know it by
+        except ValueError:
+            holds = {}
+            try:
+                holds[request.headers["X-Auth-Token"]]  # and a KeyError repeats the token
+            except KeyError as unknown:  # raised while handling the ValueError: both reported
+                message = f"card {payment['number']} of {holder} was declined"
+                raise RuntimeError(message) from unknown
 
     app.add_url_rule("/pay/<holder>", "pay", pay, methods=["POST"])
     client = app.test_client()
@@ -158,6 +170,7 @@ def test_no_secret_of_a_failing_request_reaches_the_channel(make_app, channel):
             "User-Agent": f"probe/1.0 (+mailto:{EMAIL})",
             "X-Request-ID": REQUEST_ID,
         },
+        environ_base={"REMOTE_ADDR": CLIENT_ADDRESS},
     )
     assert response.status_code == 500
     [carried] = seen
@@ -166,7 +179,11 @@ def test_no_secret_of_a_failing_request_reaches_the_channel(make_app, channel):
     assert [secret for secret in REQUEST_SECRETS if secret not in carried] == []
     assert SCRUBBED_MESSAGE in text
     assert REQUEST_ID in text
+    # The errors that repeated a value with no key were reported, the value masked.
+    assert "ValueError" in text and "KeyError" in text
     assert [secret for secret in REQUEST_SECRETS if secret in text] == []
+    # The client's address is the access log's, not the reports'.
+    assert CLIENT_ADDRESS not in text
 
 
 def test_a_records_stack_is_scrubbed_too(app, capsys):
@@ -196,3 +213,134 @@ def test_a_record_whose_arguments_do_not_fit_says_so_without_them(capsys):
     assert said in stderr
     assert PASSWORD not in stderr
     assert "--- Logging error ---" not in stderr
+
+
+# Where a secret can stand in a report, "<>" marking it: after keys, quoted or not, over spaces, in
+# JSON, a repr, a form's pairs, headers, a query string, a URL's path. (A path alone, outside a
+# URL, could be a file's in a traceback: within a request, the request's own path is masked by
+# value, as the last test shows.)
+TEXT_SYNTAXES = [
+    "password=<>",
+    "password = <>",
+    "login failed, password: <>",
+    "pwd=<>; retrying",
+    "PIN: <>",
+    "otp=<>",
+    "ssn: <>",
+    "credentials = <>",
+    "private_key=<>",
+    '{"password": "<>", "user": "bob"}',
+    "{'api_key': '<>', 'page': 2}",
+    "ImmutableMultiDict([('pin', '<>'), ('page', '2')])",
+    'client_secret="<>"',
+    "Authorization: Bearer <>",
+    "X-Auth-Token: <>",
+]
+URL_SYNTAXES = [
+    "GET /pay?token=<>&page=2",
+    "https://shop.example.com/reset-password/<>/confirm",
+    "https://shop.example.com/api/tokens/<>",
+    "Cookie: session=<>; theme=dark",
+    "redirecting to https://shop.example.com/?code=<>",
+]
+# What a client may choose as a secret. Unquoted, a value runs over spaces up to a word that looks
+# like a key itself ("key=", "key:"), so a secret written unquoted holds no "=" or ":".
+WORD = st.text(string.ascii_letters + string.digits + "-_.~!$%^*+,;()[]{}/#", min_size=6)
+URL_SAFE = st.text(string.ascii_letters + string.digits + "-_.~", min_size=8, max_size=40)
+TEXT_SECRET = st.lists(WORD, min_size=1, max_size=3).map(" ".join)
+
+
+def is_plain(secret: str) -> bool:
+    """A secret that no rule would mask anywhere: the controls below need one."""
+    return scrub_text(f"note {secret}") == f"note {secret}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=TEXT_SECRET, syntax=st.sampled_from(TEXT_SYNTAXES))
+def test_a_secret_after_a_sensitive_key_is_masked_whole_in_any_syntax(secret, syntax):
+    assume(is_plain(secret) and secret not in syntax)
+    text = syntax.replace("<>", secret)
+    assert secret in text  # the control: the secret was there to leak
+    assert secret not in scrub_text(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=URL_SAFE, syntax=st.sampled_from(URL_SYNTAXES))
+def test_a_secret_in_a_url_a_path_or_a_cookie_is_masked(secret, syntax):
+    assume(is_plain(secret) and secret not in syntax)
+    text = syntax.replace("<>", secret)
+    assert secret in text
+    assert secret not in scrub_text(text)
+
+
+@pytest.mark.parametrize(
+    ("shape", "text"),
+    [
+        ("JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWF"),
+        ("bare bearer", "Bearer 8f3kq93jfa0weu4nv"),
+        ("IBAN", "GB82 WEST 1234 5698 7654 32"),
+        ("IBAN, compact", "DE89370400440532013000"),
+        ("URL credentials", "postgresql://app:s3cr3t-pw@db:5432/app"),
+        ("PEM", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----"),
+        ("AWS key", "AKIAIOSFODNN7EXAMPLE"),
+        ("GitHub token", "ghp_" + "a1B2c3D4e5" * 4),
+        ("Slack token", "xoxb-2048-bot-token-value"),
+        ("Stripe key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+    ],
+)
+def test_a_secret_known_by_its_shape_is_masked_with_no_key(shape, text):
+    scrubbed = scrub_text(f"the value was {text}, then")
+    assert scrubbed.startswith("the value was ") and scrubbed.endswith(", then")
+    secret = text.split("://")[-1].split("@")[0] if shape == "URL credentials" else text
+    assert secret not in scrubbed
+
+
+def test_a_shape_whose_check_digits_fail_is_left_alone():
+    assert scrub_text("order GB82 WEST 1234 5698 7654 33") == "order GB82 WEST 1234 5698 7654 33"
+
+
+@pytest.fixture
+def reporting_app(make_app):
+    """An app whose view fails with the values the request sent in its errors' messages, raw, as
+    ``int(password)`` or a ``KeyError`` would: no key or shape tells them apart."""
+    app = make_app()
+
+    def reset(token):
+        password = request.get_json()["password"]
+        try:
+            int(password)
+        except ValueError:
+            holds = {}
+            try:
+                holds[request.headers["X-Api-Key"]]
+            except KeyError as unknown:
+                message = f"no reset {token!r} for {request.cookies['session']}"
+                raise RuntimeError(message) from unknown
+
+    app.add_url_rule("/reset-password/<token>", "reset", reset, methods=["POST"])
+    return app
+
+
+# One app for every example: each example's request, and the report it makes, are its own.
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(secrets=st.lists(URL_SAFE.filter(lambda value: not value.isdigit()), min_size=4, max_size=4))
+def test_what_a_request_sent_as_a_secret_is_masked_wherever_it_reappears(
+    reporting_app, capsys, secrets
+):
+    assume(all(is_plain(secret) for secret in secrets) and len(set(secrets)) == 4)
+    password, token, api_key, cookie = secrets
+    client = reporting_app.test_client()
+    client.set_cookie("session", cookie)
+    capsys.readouterr()
+    response = client.post(
+        f"/reset-password/{token}", json={"password": password}, headers={"X-Api-Key": api_key}
+    )
+    assert response.status_code == 500
+    report = capsys.readouterr().err
+    # The control: the report was made, with the errors that repeated each value.
+    assert "RuntimeError: no reset '[Filtered]' for [Filtered]" in report
+    assert "ValueError: invalid literal for int() with base 10: '[Filtered]'" in report
+    assert "KeyError: '[Filtered]'" in report
+    assert [secret for secret in secrets if secret in report] == []

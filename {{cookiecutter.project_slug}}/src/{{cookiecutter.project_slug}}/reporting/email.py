@@ -27,7 +27,7 @@ from time import monotonic, sleep
 
 from flask import Flask, has_request_context, request
 
-from .scrub import scrub_text
+from .scrub import scrub_text, scrub_url
 
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
@@ -42,7 +42,6 @@ BODY_FORMAT = """\
 
 Request ID:     %(request_id)s
 Method and URL: %(method)s %(url)s
-Remote address: %(remote_addr)s
 User agent:     %(user_agent)s
 
 %(message)s
@@ -59,10 +58,10 @@ class RequestDetails(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         in_request = has_request_context()
         record.method = request.method if in_request else "-"
-        record.path = scrub_text(request.path) if in_request else None
-        # Without the query string, which can hold tokens.
-        record.url = scrub_text(request.base_url) if in_request else "-"
-        record.remote_addr = (request.remote_addr if in_request else None) or "-"
+        record.path = scrub_url(request.path) if in_request else None
+        # Without the query string, which can hold tokens, and without the client's address, which
+        # the access log has, beside the request id.
+        record.url = scrub_url(request.base_url) if in_request else "-"
         record.user_agent = scrub_text(request.user_agent.string if in_request else "") or "-"
         record.error_name, record.fingerprint = describe(record)
         return True

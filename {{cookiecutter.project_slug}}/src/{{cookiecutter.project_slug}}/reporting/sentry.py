@@ -13,10 +13,12 @@ Events are scrubbed before they leave the process, by the rules every other chan
   ``remote_addr``...) in headers, the request body, local variables and breadcrumbs;
 - ``scrub`` (the ``before_send`` hook) drops cookies and masks every query-string value, then
   applies ``scrub.scrub_data`` to the whole event: the value of any key that contains a sensitive
-  word (``access_token``, ``X-Auth-Token``, ``new_password``), and sensitive pairs, card numbers,
-  email addresses and query values wherever they appear: the request, the exception's message,
-  a log record's, local variables (the WSGI environ, a request's repr). An event from outside a
-  request (a background job, another library's logger) is scrubbed the same way.
+  word (``access_token``, ``X-Auth-Token``, ``new_password``), sensitive pairs, the secrets known
+  by their shape (card numbers, email addresses, tokens, the segment after ``/reset-password/``)
+  and the values the request sent as secrets, wherever they appear: the request, the exception's
+  message, a log record's, local variables (the WSGI environ, a request's repr). An event from
+  outside a request (a background job, another library's logger) is scrubbed the same way, by
+  the rules that need no request.
 {%- if cookiecutter.use_database %}
 
 An event for a database error keeps no local variables: SQLAlchemy's frames hold the statement's
@@ -45,7 +47,11 @@ from ..request_id import request_id
 from .scrub import FILTERED, scrub_data
 
 logger = logging.getLogger(__name__)
-DENYLIST = [*DEFAULT_DENYLIST, "card", "card_number", "cvc", "cvv", "email", "query_string"]
+DENYLIST = [
+    *DEFAULT_DENYLIST,
+    *("card", "card_number", "cvc", "cvv", "iban", "email", "query_string"),
+    *("pwd", "pin", "ssn", "otp", "credentials", "private_key", "passphrase", "passcode"),
+]
 # Identifiers and timings the SDK sets itself; nothing a user typed is in them.
 SDK_MEMBERS = frozenset({"event_id", "timestamp", "start_timestamp", "contexts", "sdk"})
 
