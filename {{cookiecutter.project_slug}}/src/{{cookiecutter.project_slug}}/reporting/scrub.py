@@ -188,8 +188,11 @@ def request_values() -> set[str]:
         values.append(match[2])
     try:
         values += [value for name, value in request.form.items(multi=True) if is_sensitive(name)]
-        values += sensitive_members(request.get_json(silent=True))
-    except Exception:  # a body that cannot be read (too long, too slow) holds nothing to mask
+        if request.is_json:
+            # From the bytes, not Flask's parsed JSON, which others may have changed since (an
+            # older sentry-sdk masks its members in place, in the request's own copy).
+            values += sensitive_members(json.loads(request.get_data()))
+    except Exception:  # a body that cannot be read (too long, too slow) or parsed: nothing to mask
         pass
     return {value for value in values if len(value) >= SHORTEST_VALUE}
 
