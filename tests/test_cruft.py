@@ -107,7 +107,11 @@ def test_cruft_update_brings_template_changes_and_keeps_pruned_files_out(templat
     project = create(template, tmp_path)
     git(project, "init", "--quiet")
     commit_all(project, "The project, as created")
-    pruned = ["src/flask_service/reporting/sentry.py", "tests/test_sentry.py", "src/flask_service/templates"]
+    pruned = [
+        "src/flask_service/reporting/sentry.py",
+        "tests/test_sentry.py",
+        "src/flask_service/templates/errors",
+    ]
     assert not any((project / path).exists() for path in pruned)
 
     # A later template commit changes a file the project has and files the hook pruned from it.

@@ -149,8 +149,16 @@ def test_every_table_key_is_a_prompt_and_one_of_its_values():
 
 def test_json_only_prunes_pages_templates_and_their_tests():
     unused = post_gen.unused_paths(answers(error_format="json"))
-    assert {"src/shop/templates", "src/shop/errors/pages.py", "tests/test_pages.py"} <= set(unused)
+    pages = {"src/shop/templates/base.html", "src/shop/templates/index.html", "src/shop/templates/errors"}
+    assert pages | {"src/shop/errors/pages.py", "tests/test_pages.py"} <= set(unused)
     assert "src/shop/errors/problem.py" not in unused
+
+
+@pytest.mark.parametrize("error_format", CONTEXT["error_format"])
+def test_every_error_format_keeps_the_docs_page(error_format):
+    unused = post_gen.unused_paths(answers(error_format=error_format))
+    kept = ["src/shop/docs.py", "src/shop/templates/docs.html"]
+    assert not [path for path in kept if any(path == gone or path.startswith(f"{gone}/") for gone in unused)]
 
 
 def test_json_projects_keep_main_for_their_index_unless_single_module():

@@ -59,7 +59,7 @@ def expected_files(answers: dict) -> set[str]:
         "pyproject.toml": True,
         f"{PACKAGE}/__init__.py": True,
         f"{PACKAGE}/config.py": True,
-        f"{PACKAGE}/docs.py": pages,
+        f"{PACKAGE}/docs.py": True,
         f"{PACKAGE}/openapi.py": True,
         f"{PACKAGE}/schemas.py": True,
         f"{PACKAGE}/py.typed": True,
@@ -94,7 +94,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/framing.py": True,
         f"{PACKAGE}/proxies.py": True,
         f"{PACKAGE}/templates/base.html": pages,
-        f"{PACKAGE}/templates/docs.html": pages,
+        f"{PACKAGE}/templates/docs.html": True,
         f"{PACKAGE}/templates/index.html": pages,
         f"{PACKAGE}/templates/errors/404.html": pages,
         f"{PACKAGE}/templates/errors/error.html": pages,
@@ -120,11 +120,10 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
     (the ``dev`` dependency group)."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn[gevent]", "pydantic", "python-dotenv"}
+    runtime = {"flask", "gunicorn[gevent]", "pydantic", "python-dotenv", "swagger-ui-bundle-v2"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
-    runtime |= {"swagger-ui-bundle-v2"} if answers["error_format"] != "json" else set()
     dev = {
         *("hypothesis", "mypy", "openapi-spec-validator", "pre-commit"),
         *("pytest", "pytest-cov", "ruff", "schemathesis"),

@@ -64,7 +64,7 @@ def test_command_line_overrides_take_yes_for_a_boolean(tmp_path):
     assert result.returncode == 0, result.stderr
     package = tmp_path / "order_desk" / "src" / "order_desk"
     assert (package / "reporting/sentry.py").exists()
-    assert not (package / "templates").exists()
+    assert not (package / "templates/errors").exists()
 
 
 @pytest.mark.parametrize(

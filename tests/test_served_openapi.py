@@ -1,5 +1,5 @@
-"""The API's contract from outside: the default project served by real gunicorn, as a team's CI or
-a person with a browser meets it."""
+"""The API's contract from outside: the default project (and, for ``/docs``, a JSON-only one)
+served by real gunicorn, as a team's CI or a person with a browser meets it."""
 
 import json
 import subprocess
@@ -56,16 +56,17 @@ def test_schemathesis_command_line_finds_nothing_to_report(bakery, answers, tmp_
     assert_nothing_to_report(result)
 
 
-@pytest.mark.parametrize("answers", [DEFAULT])
+@pytest.mark.parametrize("answers", [DEFAULT, combination(error_format="json")])
 def test_docs_page_renders_the_document_offline_under_its_policy(bakery, answers, tmp_path):
-    """Swagger UI at ``/docs`` from the installed package: a real browser renders every operation,
-    and the page's Content-Security-Policy allows nothing from elsewhere."""
+    """Swagger UI at ``/docs`` from the installed package, whatever the error format: a real
+    browser renders every operation, and the page's Content-Security-Policy allows nothing from
+    elsewhere."""
     project = bakery(answers)
     url = f"sqlite:///{tmp_path / 'app.db'}"
     with gunicorn(project, DATABASE_URL=url, LOG_FILE=str(tmp_path / "app.log")) as port:
         _, headers, _ = get(port, "/docs")
         _, _, body = get(port, "/openapi.json")
-        screenshot = SCREENSHOTS / "docs.png"
+        screenshot = SCREENSHOTS / f"docs-{answers['error_format']}.png"
         # Swagger UI fetches the document after the page has loaded: give it the time.
         wait = "--virtual-time-budget=10000"
         dom = open_in_chromium(f"http://127.0.0.1:{port}/docs", screenshot, tmp_path / "p", wait)

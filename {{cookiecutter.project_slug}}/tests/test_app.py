@@ -203,7 +203,7 @@ def test_check_config_refuses_what_create_app_refuses(production_environment):
 {%- if cookiecutter.error_format == "json" %}
 
 
-def test_the_index_links_the_api_and_the_probes(client):
+def test_the_index_links_the_api_the_probes_and_the_docs(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -214,12 +214,20 @@ def test_the_index_links_the_api_and_the_probes(client):
         "health": "/healthz",
         "readiness": "/readyz",
         "openapi": "/openapi.json",
+        "docs": "/docs",
     }
     assert client.get(links["readiness"]).status_code == 200
 {%- else %}
-    assert links == {"items": "/api/items", "health": "/healthz", "openapi": "/openapi.json"}
+    assert links == {
+        "items": "/api/items",
+        "health": "/healthz",
+        "openapi": "/openapi.json",
+        "docs": "/docs",
+    }
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
+    assert client.get(links["openapi"]).status_code == 200
+    assert client.get(links["docs"]).status_code == 200
     # The collection takes POST only: a GET finds it there, and says so (405 and Allow, not 404).
     response = client.get(links["items"])
     assert response.status_code == 405

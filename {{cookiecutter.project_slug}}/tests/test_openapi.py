@@ -171,8 +171,6 @@ def test_api_errors_are_problems_of_one_shared_schema(document):
                     }
 {%- endif %}
 
-{%- if cookiecutter.error_format != "json" %}
-
 
 def test_the_docs_page_loads_swagger_ui_from_the_app_itself(service):
     client = service.test_client()
@@ -200,6 +198,7 @@ def test_the_docs_serve_no_file_of_swagger_ui_that_the_page_does_not_load(servic
 def test_the_docs_page_is_never_sniffed(service):
     response = service.test_client().get("/docs")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+{%- if cookiecutter.error_format != "json" %}
 
 
 def test_the_index_page_links_the_document_and_the_docs(service):

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 {%- set modules = [
     "database" if cookiecutter.use_database,
-    "docs" if cookiecutter.error_format != "json",
+    "docs",
     "errors",
     "framing",
     "health",
@@ -78,9 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- else %}
     openapi.init_app(app)
 {%- endif %}
-{%- if cookiecutter.error_format != "json" %}
     docs.init_app(app)
-{%- endif %}
     return app
 
 

@@ -35,6 +35,7 @@ def index() -> dict[str, object]:
             "readiness": url_for("readyz"),
 {%- endif %}
             "openapi": url_for("openapi_document"),
+            "docs": url_for("docs.page"),
         },
     }
 {%- else %}
