@@ -8,6 +8,9 @@
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
   for the HTML page (5 x ``--requests`` each, the two apps taking turns every 50 requests; the
   ratio is the median of the rounds' ratios);
+- one problem+json 404 through the test client in the default project with Flask's own session
+  interface next to the generated ``sessions.py``, which skips it for a request with no session
+  cookie (``--only sessions``);
 - where the HTML 404's time goes (``--only not-found-parts``): the generated app next to the same
   app whose ``errors/404.html`` has base.html's markup copied in, and one whose page is one word;
 - one request in a Flask app with one SQLite engine: Flask-SQLAlchemy-Lite, whose ``async``
@@ -96,6 +99,20 @@ bare.add_url_rule("/", "index", lambda: "home")
 generated = create_app({{"TESTING": True}})
 headers = {{"Accept": sys.argv[1]}}
 print(*per_request([bare, generated], "/no-such-page", headers, {requests}))
+"""
+
+# Run inside a baked project: microseconds per problem+json 404 with Flask's session interface
+# and with the generated one (sessions.py), which opens no serializer for a request without a cookie.
+SESSIONS_TIMING = """{per_request}
+from flask.sessions import SecureCookieSessionInterface
+from {slug} import create_app
+
+# A key, as production has: without one, Flask's interface opens no session either.
+flasks = create_app({{"TESTING": True, "SECRET_KEY": "k" * 32}})
+flasks.session_interface = SecureCookieSessionInterface()
+generated = create_app({{"TESTING": True, "SECRET_KEY": "k" * 32}})
+headers = {{"Accept": "application/json"}}
+print(*per_request([flasks, generated], "/no-such-page", headers, {requests}))
 """
 
 # Where the HTML 404's cost goes, inside a baked html project: the generated app as it is, and the
@@ -406,6 +423,15 @@ def not_found(requests: int) -> None:
             print_timing(f"{label} (microseconds)", *run_in(project, script, accept))
 
 
+def sessions(requests: int) -> None:
+    """A 404 with Flask's session interface and with the generated one."""
+    print(f"{'one 404 through the test client':<44}{'Flask':>12}{'sessions.py':>12}{'ratio':>8}")
+    with tempfile.TemporaryDirectory() as output:
+        project = bake(output, "default", *NO_REPORTING)
+        script = SESSIONS_TIMING.format(per_request=PER_REQUEST, slug=project.name, requests=requests)
+        print_timing("problem+json 404, no cookie (microseconds)", *run_in(project, script))
+
+
 def not_found_parts(requests: int) -> None:
     """Where the HTML 404 spends its time over bare Flask's: the page's template inheritance, and the
     cost of rendering any template at all."""
@@ -684,6 +710,7 @@ SECTIONS = {
     "bake": bake_and_matrix,
     "not-found": lambda options: not_found(options.requests),
     "not-found-parts": lambda options: not_found_parts(options.requests),
+    "sessions": lambda options: sessions(options.requests),
     "database": lambda options: database_request(options.requests),
     "contract": lambda options: contract(options.requests, options.bakes),
     "email": lambda options: email_reports(requests=300),

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from dotenv import dotenv_values
-from flask import session
+from flask import Flask, request, session
 from flask.cli import cli
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import (
     HTTPException,
@@ -30,9 +31,9 @@ GOOD_KEY = "0123456789abcdef0123456789abcdef"
 
 
 def test_config_mapping_is_applied_last(make_app, monkeypatch):
-    monkeypatch.setenv("API_PREFIX", "/from-environment")
-    app = make_app(API_PREFIX="/v2")
-    assert app.config["API_PREFIX"] == "/v2"
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    app = make_app(LOG_LEVEL="WARNING")
+    assert app.config["LOG_LEVEL"] == "WARNING"
 
 
 def test_api_prefix_is_normalised_from_environment_and_mapping(make_app):
@@ -565,3 +566,47 @@ def test_a_session_cookie_signed_with_another_key_is_ignored(app, make_app):
     client = app.test_client()
     client.set_cookie("session", forged.get_cookie("session").value)
     assert client.get("/visits").get_data(as_text=True) == "0"
+
+
+OLD_KEY = "an-old-secret-key-still-in-the-fallbacks-0123"
+VISITS = {"visits": 3}
+
+
+def signed(app, data, key=None):
+    """``data`` as a session cookie's value, signed with ``app``'s key, or with ``key``."""
+    signer = app
+    if key is not None:
+        signer = Flask(app.import_name)
+        signer.secret_key = key
+    return SecureCookieSessionInterface().get_signing_serializer(signer).dumps(data)
+
+
+@pytest.mark.parametrize(
+    "cookies",
+    [
+        pytest.param(lambda app: {}, id="none"),
+        pytest.param(lambda app: {"theme": "dark"}, id="another cookie only"),
+        pytest.param(lambda app: {"session": signed(app, VISITS)}, id="valid"),
+        pytest.param(lambda app: {"session": signed(app, VISITS, OLD_KEY)}, id="fallback key"),
+        pytest.param(lambda app: {"session": signed(app, VISITS, "f" * 32)}, id="other key"),
+        pytest.param(
+            lambda app: {"session": signed(app, VISITS).replace(".", ".x", 1)}, id="tampered"
+        ),
+        pytest.param(lambda app: {"theme": signed(app, VISITS), "session": "dark"}, id="swapped"),
+        pytest.param(lambda app: {"session": ""}, id="empty"),
+        pytest.param(lambda app: {"session": "not.a.signed.value"}, id="garbage"),
+    ],
+)
+def test_the_session_interface_reads_every_cookie_as_flasks_own(make_app, cookies):
+    """``sessions.SessionInterface`` only skips Flask's work when no session cookie came: for any
+    cookie, it opens the session Flask's own interface opens, keys in the fallbacks included."""
+    app = make_app(SECRET_KEY_FALLBACKS=[OLD_KEY])
+    header = "; ".join(f"{name}={value}" for name, value in cookies(app).items())
+    opened = []
+    for interface in (app.session_interface, SecureCookieSessionInterface()):
+        with app.test_request_context(headers={"Cookie": header} if header else {}):
+            session = interface.open_session(app, request)
+            opened.append((type(session), dict(session), session.modified))
+    ours, flasks = opened
+    assert type(app.session_interface) is not SecureCookieSessionInterface
+    assert ours == flasks
