@@ -16,7 +16,7 @@ that a value the database would refuse is a 422 before any INSERT, on SQLite as 
 import functools
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Container
 from typing import Annotated, Any
 
 {% if cookiecutter.use_database -%}
@@ -105,13 +105,13 @@ def visible_name(value: object, handler: ValidatorFunctionWrapHandler) -> str:
     return name
 
 
-def character_class(member: Callable[[str], bool]) -> str:
-    """The characters for which ``member`` is true, as the inside of a regular expression's
+def character_class(categories: Container[str]) -> str:
+    """The characters of Unicode's ``categories``, as the inside of a regular expression's
     ``[...]``: ranges, written so that ECMAScript (JSON Schema's dialect), Python and Rust read
     them alike (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
     spans: list[list[int]] = []
     for code in range(sys.maxunicode + 1):
-        if not member(chr(code)):
+        if unicodedata.category(chr(code)) not in categories:
             continue
         if spans and spans[-1][1] == code - 1:
             spans[-1][1] = code
@@ -129,19 +129,24 @@ def character_class(member: Callable[[str], bool]) -> str:
 @functools.cache
 def visible_name_pattern() -> str:
     """``visible_name``'s rule as JSON Schema's ``pattern``, for the document and the clients and
-    fuzzers that read it. It is drawn from the same Unicode database, Python's, so the two agree
-    (a newer Python knows more characters, and its document says so)."""
-    allowed = character_class(lambda character: unicodedata.category(character) not in INVISIBLE)
-    space = character_class(lambda character: unicodedata.category(character) == SPACE)
-    return f"^(?![{space}])(?!.*[{space}]$)[{allowed}]+$"
+    fuzzers that read it: one lookahead per rule (ECMAScript's, as JSON Schema's dialect has
+    them; RE2 and Go's engine do not). It is drawn from the same Unicode database, Python's, so
+    the two agree (a newer Python knows more characters, and its document says so). Surrogates
+    are left out: JSON text cannot carry one alone (the body's parser answers a 400), and Rust's
+    regular expressions cannot name one."""
+    invisible = character_class(INVISIBLE.keys() - {"Cs"})
+    space = character_class({SPACE})
+    return f"^(?!.*[{invisible}])(?![{space}])(?!.*[{space}]$).+$"
 
 
 def with_visible_name_pattern(schema: dict[str, Any]) -> None:
     schema["pattern"] = visible_name_pattern()
 
 
-# A name people read and type: give every name, code or other identifier this type, with the
-# length of its column, ``name: Name = Field(max_length=NAME_LENGTH)``.
+# A name people read and type: give every name, code or other identifier this type, with
+{%- if cookiecutter.use_database %} the
+# length of its column{% else %} its
+# length{% endif %}, ``name: Name = Field(max_length=NAME_LENGTH)``.
 Name = Annotated[
     str,
     Field(
