@@ -107,8 +107,8 @@ def visible_name(value: object, handler: ValidatorFunctionWrapHandler) -> str:
 
 def character_class(categories: Container[str]) -> str:
     """The characters of Unicode's ``categories``, as the inside of a regular expression's
-    ``[...]``: ranges, written so that ECMAScript (JSON Schema's dialect), Python and Rust read
-    them alike (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
+    ``[...]``: ranges, written so that ECMAScript (JSON Schema's dialect, with its ``u`` flag),
+    Python and Rust read them alike (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
     spans: list[list[int]] = []
     for code in range(sys.maxunicode + 1):
         if unicodedata.category(chr(code)) not in categories:
