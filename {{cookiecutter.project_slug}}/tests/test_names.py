@@ -107,7 +107,10 @@ def test_the_documents_pattern_says_what_a_name_may_be(client):
     pattern = re.compile(schemas["ItemIn"]["properties"]["name"]["pattern"])
     names = TypeAdapter(Name)
 
-    @given(name=st.text(st.sampled_from(TRICKY) | st.characters(), min_size=1))
+    # Text that UTF-8, and so JSON, can carry: no lone surrogate, which the pattern leaves out.
+    characters = st.sampled_from(TRICKY) | st.characters(codec="utf-8")
+
+    @given(name=st.text(characters, min_size=1))
     @settings(derandomize=DERANDOMIZE)
     def check(name):
         try:
