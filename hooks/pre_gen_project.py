@@ -51,6 +51,7 @@ SHADOWED_MODULES = frozenset(
         "psycopg_binary",
         "py",
         "pydantic",
+        "pydantic_core",
         "pytest",
         "pytest_cov",
         "ruff",

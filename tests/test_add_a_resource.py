@@ -51,6 +51,9 @@ tried = {{
         "/api/orders", json={{**order, "code": "F2", "quantity": 5.0, "note": None}}
     ),
     "a code that is taken": client.post("/api/orders", json=order),
+    "a code with a zero-width space": client.post(
+        "/api/orders", json={{**order, "code": "F\\u200b2"}}
+    ),
     "an item that does not exist": client.post(
         "/api/orders", json={{**order, "code": "F3", "item_id": 999999}}
     ),
@@ -76,6 +79,7 @@ EXPECTED = {
     "created": [201, [], None],
     "a whole float, no note": [201, [], None],
     "a code that is taken": [409, ["#/code"], None],
+    "a code with a zero-width space": [422, ["#/code"], None],
     "an item that does not exist": [422, ["#/item_id"], None],
     "a negative item": [422, ["#/item_id"], None],
     "an item past 32 bits": [422, ["#/item_id"], None],

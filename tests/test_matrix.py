@@ -106,6 +106,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_health.py": True,
         "tests/test_logfile.py": answers["use_file_logging"],
         "tests/test_logging.py": True,
+        "tests/test_names.py": True,
         "tests/test_negotiation.py": pages and problems,
         "tests/test_pages.py": pages,
         "tests/test_problem.py": problems,

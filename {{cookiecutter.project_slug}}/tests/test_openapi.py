@@ -489,13 +489,24 @@ def test_readiness_on_a_database_not_migrated_answers_as_the_document_says(api, 
 
 
 def test_created_resources_can_be_read_through_their_links(api, service):
-    """Sequences of calls that follow the document's links: POST an item, then GET its URL."""
+    """Sequences of calls that follow the document's links: POST an item, then GET it by the id
+    the POST answered. At least one such GET must find its item."""
+    followed = []  # (operation, status) of each call a link of the document made
 
     class Workflow(api.as_state_machine()):
         def setup(self):
             # Each sequence starts from an empty database, so that a replay sees what the
             # first run saw.
             empty_the_tables(service)
+
+        def step(self, input):
+            output = super().step(input)
+            # Not a link Schemathesis inferred, which is none of the document's, nor a link whose
+            # values it left out to try others.
+            link = input.transition
+            if link is not None and not link.is_inferred and input.is_applied:
+                followed.append((input.case.operation.label, output.response.status_code))
+            return output
 
         def validate_response(self, response, case, **kwargs):
             validate_response(case, response)
@@ -507,7 +518,12 @@ def test_created_resources_can_be_read_through_their_links(api, service):
             stateful_step_count=5,
             deadline=None,
             derandomize=DERANDOMIZE,
-            suppress_health_check=list(HealthCheck),
+            # Every other health check applies. Names (schemas.Name) are drawn from all of
+            # Unicode, most of whose code points are unassigned, and the pattern's lookahead
+            # throws those away: with a second name in a sequence (the README's order has a
+            # code), Hypothesis may discard 50 sequences before it has made 10.
+            suppress_health_check=[HealthCheck.filter_too_much],
         ),
     )
+    assert ("GET /api/items/{item_id}", 200) in followed
 {%- endif %}

@@ -1,5 +1,9 @@
 """What the API takes and answers, declared once: ``openapi.body`` validates requests against
 these models, and ``/openapi.json`` describes them.
+
+A name is a ``Name``: what looks the same is the same name (``Café`` typed as one character or as
+``e`` and an accent), and what nobody can see (a zero-width space, a byte order mark, a bidi
+override) is a 422 naming the character.
 {%- if cookiecutter.use_database %}
 
 A value is what its column can hold: a string no longer than its column (``NAME_LENGTH`` is
@@ -9,14 +13,27 @@ that a value the database would refuse is a 422 before any INSERT, on SQLite as 
 {%- endif %}
 """
 
-{% if cookiecutter.use_database -%}
-from typing import Annotated
+import functools
+import sys
+import unicodedata
+from collections.abc import Container
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+{% if cookiecutter.use_database -%}
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from .models import NAME_LENGTH
 {%- else -%}
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 NAME_LENGTH = 80
 {%- endif %}
@@ -44,12 +61,106 @@ Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1), BeforeValidator(whole_n
 # PostgreSQL refuses a NUL in a text column: without the pattern, a 500 instead of a 422.
 {%- endif %}
 PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
-# The same, and no space at either end{% if cookiecutter.use_database %} (the database keeps names trimmed){% endif %}.
-NAME_PATTERN = r"^[^ \x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^ \x00-\x1f\x7f-\x9f])?$"
+
+# What a name may not contain, by Unicode category: characters nobody sees, or that change how
+# the text around them shows. Two names a person cannot tell apart are then one name.
+INVISIBLE = {
+    "Cc": "a control character",
+    "Cf": "a format character",  # zero-width spaces and joiners, the BOM, bidi overrides
+    "Co": "a private-use character",
+    "Cn": "an unassigned code point",
+    "Cs": "a surrogate",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+# Nor may it begin or end with a space{% if cookiecutter.use_database %} (the database keeps names trimmed){% endif %}.
+SPACE = "Zs"
+
+
+def code_point(character: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``: a character named in a message, never shown in it."""
+    return f"U+{ord(character):04X} {unicodedata.name(character, '')}".rstrip()
+
+
+def visible_name(value: object, handler: ValidatorFunctionWrapHandler) -> str:
+    """The name in Unicode's composed form (NFC), if it has only characters a person can see and
+    no space at either end. Its length is checked as sent, as the document says, and once
+    composed, as it is stored."""
+    name = unicodedata.normalize("NFC", handler(value))
+    for character in name:
+        if kind := INVISIBLE.get(unicodedata.category(character)):
+            raise PydanticCustomError(
+                "invisible_character",
+                "may not contain {character}, {kind}",
+                {"character": code_point(character), "kind": kind},
+            )
+    for end, character in (("begin", name[0]), ("end", name[-1])):
+        if unicodedata.category(character) == SPACE:
+            raise PydanticCustomError(
+                "space_at_either_end",
+                "may not {end} with {character}",
+                {"end": end, "character": code_point(character)},
+            )
+    handler(name)
+    return name
+
+
+def character_class(categories: Container[str]) -> str:
+    """The characters of Unicode's ``categories``, as the inside of a regular expression's
+    ``[...]``: ranges, written so that ECMAScript (JSON Schema's dialect, with its ``u`` flag),
+    Python and Rust read them alike (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
+    spans: list[list[int]] = []
+    for code in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(code)) not in categories:
+            continue
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+
+    def written(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    return "".join(
+        written(low) if low == high else f"{written(low)}-{written(high)}" for low, high in spans
+    )
+
+
+@functools.cache
+def visible_name_pattern() -> str:
+    """``visible_name``'s rule as JSON Schema's ``pattern``, for the document and the clients and
+    fuzzers that read it: one lookahead per rule (ECMAScript's, as JSON Schema's dialect has
+    them; RE2 and Go's engine do not). It is drawn from the same Unicode database, Python's, so
+    the two agree (a newer Python knows more characters, and its document says so). Surrogates
+    are left out: JSON text cannot carry one alone (the body's parser answers a 400), and Rust's
+    regular expressions cannot name one."""
+    invisible = character_class(INVISIBLE.keys() - {"Cs"})
+    space = character_class({SPACE})
+    return f"^(?!.*[{invisible}])(?![{space}])(?!.*[{space}]$).+$"
+
+
+def with_visible_name_pattern(schema: dict[str, Any]) -> None:
+    schema["pattern"] = visible_name_pattern()
+
+
+# A name people read and type: give every name, code or other identifier this type, with
+{%- if cookiecutter.use_database %} the
+# length of its column{% else %} its
+# length{% endif %}, ``name: Name = Field(max_length=NAME_LENGTH)``.
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="Characters a person can see, with no space at either end; kept in "
+        "Unicode's composed form (NFC).",
+        json_schema_extra=with_visible_name_pattern,
+    ),
+    WrapValidator(visible_name),
+]
 
 
 class ItemIn(BaseModel):
-    name: str = Field(min_length=1, max_length=NAME_LENGTH, pattern=NAME_PATTERN)
+    name: Name = Field(max_length=NAME_LENGTH)
 
 
 class ItemOut(BaseModel):
