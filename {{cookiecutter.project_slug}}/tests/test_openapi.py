@@ -519,7 +519,10 @@ def test_created_resources_can_be_read_through_their_links(api, service):
             max_examples=EXAMPLES,
             stateful_step_count=5,
             deadline=None,
-            derandomize=DERANDOMIZE,
+            # The same sequences every run, here and on CI: whether some of 25 random sequences
+            # follow a link is a draw (with the README's order added, about 1 run in 40 followed
+            # none), and the assertion below must hold or fail for the code, not for the draw.
+            derandomize=True,
             # Every other health check applies. Names (schemas.Name) are drawn from all of
             # Unicode, most of whose code points are unassigned, and the pattern's lookahead
             # throws those away: with a second name in a sequence (the README's order has a

@@ -14,9 +14,10 @@ that a value the database would refuse is a 422 before any INSERT, on SQLite as 
 """
 
 import functools
+import itertools
 import sys
 import unicodedata
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import Annotated, Any
 
 {% if cookiecutter.use_database -%}
@@ -105,25 +106,23 @@ def visible_name(value: object, handler: ValidatorFunctionWrapHandler) -> str:
     return name
 
 
-def character_class(categories: Container[str]) -> str:
-    """The characters of Unicode's ``categories``, as the inside of a regular expression's
-    ``[...]``: ranges, written so that ECMAScript (JSON Schema's dialect, with its ``u`` flag),
-    Python and Rust read them alike (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
-    spans: list[list[int]] = []
-    for code in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(code)) not in categories:
-            continue
-        if spans and spans[-1][1] == code - 1:
-            spans[-1][1] = code
-        else:
-            spans.append([code, code])
+def character_class(wanted: Container[str], categories: Iterable[str]) -> str:
+    """The characters whose Unicode category (``categories``, one per code point from U+0000) is
+    ``wanted``, as the inside of a regular expression's ``[...]``: ranges, written so that
+    ECMAScript (JSON Schema's dialect, with its ``u`` flag), Python and Rust read them alike
+    (``\\uXXXX`` up to U+FFFF, the character itself beyond)."""
 
     def written(code: int) -> str:
         return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
-    return "".join(
-        written(low) if low == high else f"{written(low)}-{written(high)}" for low, high in spans
-    )
+    ranges: list[str] = []
+    start = 0
+    for inside, run in itertools.groupby(map(wanted.__contains__, categories)):
+        end = start + len(list(run)) - 1
+        if inside:
+            ranges.append(written(start) if start == end else f"{written(start)}-{written(end)}")
+        start = end + 1
+    return "".join(ranges)
 
 
 @functools.cache
@@ -134,8 +133,10 @@ def visible_name_pattern() -> str:
     the two agree (a newer Python knows more characters, and its document says so). Surrogates
     are left out: JSON text cannot carry one alone (the body's parser answers a 400), and Rust's
     regular expressions cannot name one."""
-    invisible = character_class(INVISIBLE.keys() - {"Cs"})
-    space = character_class({SPACE})
+    # Every code point's category, read once for both classes (a million lookups).
+    categories = list(map(unicodedata.category, map(chr, range(sys.maxunicode + 1))))
+    invisible = character_class(INVISIBLE.keys() - {"Cs"}, categories)
+    space = character_class({SPACE}, categories)
     return f"^(?!.*[{invisible}])(?![{space}])(?!.*[{space}]$).+$"
 
 
