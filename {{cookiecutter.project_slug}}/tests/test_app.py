@@ -352,7 +352,7 @@ def test_a_body_that_never_finishes_is_a_408_after_request_body_timeout(make_app
     """A client that says ``Content-Length: 100`` and sends five bytes, on a real connection
     handed over as the server hands it (``gunicorn.socket``): a 408, not a wait for as long as the
     client keeps the connection open, and the connection's own timeout is left as it was."""
-    app = make_app(REQUEST_BODY_TIMEOUT=1)
+    app = make_app(REQUEST_BODY_TIMEOUT=0.1)  # whole seconds from the environment; any here
     server_end, client_end = socket.socketpair()
     with server_end, client_end, server_end.makefile("rb") as stream:
         builder = EnvironBuilder("/api/items", method="POST", content_type="application/json")

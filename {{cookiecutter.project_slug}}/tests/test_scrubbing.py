@@ -255,7 +255,7 @@ def is_plain(secret: str) -> bool:
     return scrub_text(f"note {secret}") == f"note {secret}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(secret=TEXT_SECRET, syntax=st.sampled_from(TEXT_SYNTAXES))
 def test_a_secret_after_a_sensitive_key_is_masked_whole_in_any_syntax(secret, syntax):
     assume(is_plain(secret) and secret not in syntax)
@@ -264,7 +264,7 @@ def test_a_secret_after_a_sensitive_key_is_masked_whole_in_any_syntax(secret, sy
     assert secret not in scrub_text(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(secret=URL_SAFE, syntax=st.sampled_from(URL_SYNTAXES))
 def test_a_secret_in_a_url_a_path_or_a_cookie_is_masked(secret, syntax):
     assume(is_plain(secret) and secret not in syntax)
