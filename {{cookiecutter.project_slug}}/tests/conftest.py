@@ -72,6 +72,17 @@ REQUEST_SECRETS = [
 ]
 
 
+def refused(response):
+    """What a refusal says is wrong, as ``pointer: detail`` lines: the page's list, or the
+    problem's ``errors``."""
+{%- if cookiecutter.error_format == "html" %}
+    lines = [line.strip() for line in response.text.splitlines()]
+    return [line[len("<li>") : -len("</li>")] for line in lines if line.startswith("<li>#")]
+{%- else %}
+    return [f"{error['pointer']}: {error['detail']}" for error in response.json["errors"]]
+{%- endif %}
+
+
 def fail():
     raise RuntimeError(f"database refused password={SECRET}")
 

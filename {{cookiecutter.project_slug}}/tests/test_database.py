@@ -24,7 +24,7 @@ from {{ cookiecutter.project_slug }}.database import MIGRATIONS, Model, alembic,
 from {{ cookiecutter.project_slug }}.errors import database as database_errors
 from {{ cookiecutter.project_slug }}.models import Item
 
-from conftest import INSERTED
+from conftest import INSERTED, refused
 
 # What a probe or a script sends: the readiness problem, rather than a page for a person.
 ASK_FOR_JSON = {"Accept": "application/json"}
@@ -40,17 +40,6 @@ def store(name):
         return "stored"
 
     return view
-
-
-def refused(response):
-    """What a refusal says is wrong, as ``pointer: detail`` lines: the page's list, or the
-    problem's ``errors``."""
-{%- if cookiecutter.error_format == "html" %}
-    lines = [line.strip() for line in response.text.splitlines()]
-    return [line[len("<li>") : -len("</li>")] for line in lines if line.startswith("<li>#")]
-{%- else %}
-    return [f"{error['pointer']}: {error['detail']}" for error in response.json["errors"]]
-{%- endif %}
 
 
 def store_a_note(notes):

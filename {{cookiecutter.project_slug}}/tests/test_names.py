@@ -16,6 +16,8 @@ from pydantic import ValidationError as Invalid
 
 from {{ cookiecutter.project_slug }}.schemas import Name
 
+from conftest import refused
+
 DERANDOMIZE = bool(os.environ.get("CI"))
 COMPOSED = "Caf\u00e9"
 DECOMPOSED = "Cafe\u0301"  # e, and a combining acute accent
@@ -41,17 +43,6 @@ TRICKY = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202e\u2066\u2069\u2028\u20
 
 def escaped(name):
     return name.encode("unicode_escape").decode("ascii")
-
-
-def refused(response):
-    """What a refusal says is wrong, as ``pointer: detail`` lines: the page's list, or the
-    problem's ``errors``."""
-{%- if cookiecutter.error_format == "html" %}
-    lines = [line.strip() for line in response.text.splitlines()]
-    return [line[len("<li>") : -len("</li>")] for line in lines if line.startswith("<li>#")]
-{%- else %}
-    return [f"{error['pointer']}: {error['detail']}" for error in response.json["errors"]]
-{%- endif %}
 
 
 def test_a_name_is_kept_in_its_composed_form(client):
