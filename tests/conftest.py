@@ -46,7 +46,10 @@ OPTIONS = {
     name: value if isinstance(value, list) else [True, False]
     for name, value in CONTEXT.items()
     if name
-    in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry", "use_database"}
+    in {
+        *("error_format", "layout"),
+        *("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis"),
+    }
 }
 DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
@@ -57,6 +60,7 @@ SHORT_NAMES = {
     "use_file_logging": "file",
     "use_sentry": "sentry",
     "use_database": "db",
+    "use_redis": "redis",
 }
 
 

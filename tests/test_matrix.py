@@ -84,7 +84,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/errors/database.py": answers["use_database"],
         f"{PACKAGE}/models.py": answers["use_database"],
         f"{PACKAGE}/readiness.py": answers["use_database"],
-        "compose.yaml": answers["use_database"],
+        "compose.yaml": answers["use_database"] or answers["use_redis"],
         "schemathesis.toml": answers["use_database"],
         f"{PACKAGE}/migrations/script.py.mako": answers["use_database"],
         f"{PACKAGE}/migrations/1795570437_create_the_item_table.py": answers["use_database"],
@@ -93,6 +93,8 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/routing.py": True,
         f"{PACKAGE}/framing.py": True,
         f"{PACKAGE}/proxies.py": True,
+        f"{PACKAGE}/ratelimits.py": True,
+        f"{PACKAGE}/store.py": answers["use_redis"],
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/docs.html": True,
         f"{PACKAGE}/templates/index.html": pages,
@@ -111,6 +113,8 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_pages.py": pages,
         "tests/test_problem.py": problems,
         "tests/test_proxies.py": True,
+        "tests/test_ratelimits.py": True,
+        "tests/test_store.py": answers["use_redis"],
         "tests/test_scrubbing.py": True,
         "tests/test_sentry.py": answers["use_sentry"],
     }
@@ -121,7 +125,8 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
     (the ``dev`` dependency group)."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn[gevent]", "pydantic", "python-dotenv", "swagger-ui-bundle-v2"}
+    runtime = {"flask", "gunicorn[gevent]", "limits", "pydantic", "python-dotenv", "swagger-ui-bundle-v2"}
+    runtime |= {"flask-limiter[redis]", "redis"} if answers["use_redis"] else {"flask-limiter"}
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()

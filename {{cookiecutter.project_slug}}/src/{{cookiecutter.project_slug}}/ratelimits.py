@@ -1,0 +1,148 @@
+"""Rate limits per client, by Flask-Limiter: ``RATELIMIT_DEFAULT`` and ``RATELIMIT_APPLICATION``.
+
+Both are empty by default, and then nothing is limited. ``RATELIMIT_DEFAULT`` (``100/minute``, or
+several: ``10/second;1000/day``) gives each route its own count per client, as Flask-Limiter means
+it; ``RATELIMIT_APPLICATION`` counts all of a client's requests together. A view can have limits of
+its own::
+
+    @bp.post("/items")
+    @limiter.limit("10/minute")
+    def create_item(...): ...
+
+A client is known by its address as ``proxies`` reports it (``PROXY_HOPS``): an
+``X-Forwarded-For`` it writes itself never moves it to a fresh count. Requests that match no route
+(404, 405) count as one route of their own, so a scanner's flood spends its limit too. The probes
+and the documentation are never limited.
+
+A request over a limit is a 429 through the app's one error handler, with ``Retry-After`` in
+seconds; every response a limit applies to carries the ``RateLimit-Policy`` and ``RateLimit`` fields
+of draft-ietf-httpapi-ratelimit-headers-11. The counts live in ``RATELIMIT_STORAGE_URI``: this
+process's memory unless a shared store is configured. When that store fails, each process counts
+in its own memory until the store answers again (Flask-Limiter tries it after 1, 2, 4 ... 32
+seconds), and says so in the log once a minute at most.
+"""
+
+import logging
+import math
+import time
+
+from flask import Flask, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem
+from limits.errors import StorageError
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+
+from .errors import handle_http_error
+from .openapi import is_documentation
+from .proxies import PROBES
+
+# The route that requests no route matched (404, 405) are counted under.
+UNROUTED = "unrouted"
+# The most often Flask-Limiter's warnings (a store that is away) reach the log.
+LOG_INTERVAL = 60.0
+
+
+def client_address() -> str:
+    return request.remote_addr or "-"
+
+
+def route() -> str:
+    return request.endpoint or UNROUTED
+
+
+limiter = Limiter(
+    key_func=client_address,
+    request_identifier=route,
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
+
+
+@limiter.request_filter
+def never_limited() -> bool:
+    return request.path in PROBES or is_documentation(request.endpoint or "")
+
+
+def policy(limit: RateLimitItem) -> str:
+    """A limit's name in the fields, such as ``"100 per 1 minute"``."""
+    return f'"{limit}"'
+
+
+def seconds_until(timestamp: float) -> int:
+    return max(0, math.ceil(timestamp - time.time()))
+
+
+def too_many_requests(error: RateLimitExceeded) -> Response:
+    current = limiter.current_limit  # the limit this request broke
+    try:
+        retry_after = max(1, seconds_until(current.reset_at)) if current else 1
+    except StorageError:  # the store failed since it counted this request
+        retry_after = error.limit.limit.get_expiry()
+    return handle_http_error(
+        TooManyRequests(
+            f"Too many requests: the limit is {error.limit.limit}. "
+            f"Try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+    )
+
+
+def add_rate_limit_fields(response: Response) -> Response:
+    """``RateLimit-Policy``: every limit this request counted against, smallest window first;
+    ``RateLimit``: what is left of the one nearest to its end (or the one it broke)."""
+    counted, current = limiter.current_limits, limiter.current_limit
+    if current is None:
+        return response
+    try:
+        remaining, reset = current.remaining, seconds_until(current.reset_at)
+    except StorageError:  # the store failed since it counted this request: say nothing
+        return response
+    response.headers["RateLimit-Policy"] = ", ".join(
+        f"{policy(each.limit)};q={each.limit.amount};w={each.limit.get_expiry()}"
+        for each in counted
+    )
+    response.headers["RateLimit"] = f"{policy(current.limit)};r={remaining};t={reset}"
+    return response
+
+
+class OncePerInterval(logging.Filter):
+    """Lets one record through per ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.last = -math.inf
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.seconds:
+            return False
+        self.last = now
+        return True
+
+
+class ToAppLogger(logging.Handler):
+    """Hands Flask-Limiter's warnings to the app's logger, as warnings: a store that is away is no
+    bug to email about, and the limits hold meanwhile."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(logging.WARNING)
+        self.app_logger = app.logger
+        self.addFilter(OncePerInterval(LOG_INTERVAL))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        self.app_logger.handle(record)
+
+
+def init_app(app: Flask) -> None:
+    # A shared store, when the app has one, set its own URI and options already.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.after_request(add_rate_limit_fields)
+    limiter_logger = logging.getLogger("flask-limiter")
+    for old in [old for old in limiter_logger.handlers if isinstance(old, ToAppLogger)]:
+        limiter_logger.removeHandler(old)
+    limiter_logger.addHandler(ToAppLogger(app))
