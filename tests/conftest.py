@@ -33,6 +33,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from mypy import api as mypy_api
 
 from postgres import bin_directory, postgresql_server
+from redis_server import redis_server, redis_server_path
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -461,6 +462,18 @@ def postgresql():
             pytest.fail(message)
         pytest.skip(message)
     with postgresql_server(free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis():
+    """A real Redis server on loopback for this test process (each xdist worker has its own)."""
+    if redis_server_path() is None:
+        message = "Redis is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with redis_server(free_port()) as server:
         yield server
 
 
