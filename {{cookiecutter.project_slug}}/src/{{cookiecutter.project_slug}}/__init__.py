@@ -68,7 +68,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- if cookiecutter.use_database %}
     database_errors.init_app(app)
 {%- endif %}
-    ratelimits.init_app(app)
 {%- if cookiecutter.layout == "blueprints" %}
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp, url_prefix=app.config["API_PREFIX"])
@@ -85,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     openapi.init_app(app)
 {%- endif %}
     docs.init_app(app)
+    ratelimits.init_app(app)  # once every route is there
     return app
 
 

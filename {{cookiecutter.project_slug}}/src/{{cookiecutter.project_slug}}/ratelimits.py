@@ -3,11 +3,15 @@
 Both are empty by default, and then nothing is limited. ``RATELIMIT_DEFAULT`` (``100/minute``, or
 several: ``10/second;1000/day``) gives each route its own count per client, as Flask-Limiter means
 it; ``RATELIMIT_APPLICATION`` counts all of a client's requests together. A view can have limits of
-its own::
+its own, which replace ``RATELIMIT_DEFAULT`` for it::
 
     @bp.post("/items")
-    @limiter.limit("10/minute")
+    @limit("10/minute")
     def create_item(...): ...
+
+Each app has a limiter of its own (``app.extensions["ratelimits"]``), made from its settings, so
+that the tests can build apps with different limits in one process; ``init_app`` runs once every
+route is registered, and gives each view marked with ``limit`` its limits.
 
 A client is known by its address as ``proxies`` reports it (``PROXY_HOPS``): an
 ``X-Forwarded-For`` it writes itself never moves it to a fresh count. Requests that match no route
@@ -25,8 +29,11 @@ seconds), and says so in the log once a minute at most.
 import logging
 import math
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from flask.typing import RouteCallable
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem
 from limits.errors import StorageError
@@ -37,8 +44,13 @@ from .errors import handle_http_error
 from .openapi import is_documentation
 from .proxies import PROBES
 
+V = TypeVar("V", bound=Callable[..., Any])
+
 # The route that requests no route matched (404, 405) are counted under.
 UNROUTED = "unrouted"
+# Where ``limit`` leaves a view's own limits, and where the app keeps its limiter.
+LIMITS = "__rate_limits__"
+EXTENSION = "ratelimits"
 # The most often Flask-Limiter's warnings (a store that is away) reach the log.
 LOG_INTERVAL = 60.0
 
@@ -51,17 +63,24 @@ def route() -> str:
     return request.endpoint or UNROUTED
 
 
-limiter = Limiter(
-    key_func=client_address,
-    request_identifier=route,
-    in_memory_fallback_enabled=True,
-    swallow_errors=True,
-)
-
-
-@limiter.request_filter
 def never_limited() -> bool:
     return request.path in PROBES or is_documentation(request.endpoint or "")
+
+
+def limit(limits: str) -> Callable[[V], V]:
+    """Give a view limits of its own, such as ``"10/minute"`` or ``"2/second;100/day"``."""
+
+    def mark(view: V) -> V:
+        setattr(view, LIMITS, limits)
+        return view
+
+    return mark
+
+
+def limiter() -> Limiter:
+    """The current app's limiter."""
+    app_limiter: Limiter = current_app.extensions[EXTENSION]
+    return app_limiter
 
 
 def policy(limit: RateLimitItem) -> str:
@@ -74,11 +93,13 @@ def seconds_until(timestamp: float) -> int:
 
 
 def too_many_requests(error: RateLimitExceeded) -> Response:
-    current = limiter.current_limit  # the limit this request broke
+    current = limiter().current_limit  # the limit this request broke
     try:
-        retry_after = max(1, seconds_until(current.reset_at)) if current else 1
+        retry_after = seconds_until(current.reset_at) if current else 1
     except StorageError:  # the store failed since it counted this request
         retry_after = error.limit.limit.get_expiry()
+    # Flask-Limiter's reset time is a second late; the window's end is never further off.
+    retry_after = min(max(1, retry_after), error.limit.limit.get_expiry())
     return handle_http_error(
         TooManyRequests(
             f"Too many requests: the limit is {error.limit.limit}. "
@@ -91,11 +112,12 @@ def too_many_requests(error: RateLimitExceeded) -> Response:
 def add_rate_limit_fields(response: Response) -> Response:
     """``RateLimit-Policy``: every limit this request counted against, smallest window first;
     ``RateLimit``: what is left of the one nearest to its end (or the one it broke)."""
-    counted, current = limiter.current_limits, limiter.current_limit
+    counted, current = limiter().current_limits, limiter().current_limit
     if current is None:
         return response
     try:
-        remaining, reset = current.remaining, seconds_until(current.reset_at)
+        remaining = current.remaining
+        reset = min(seconds_until(current.reset_at), current.limit.get_expiry())
     except StorageError:  # the store failed since it counted this request: say nothing
         return response
     response.headers["RateLimit-Policy"] = ", ".join(
@@ -136,13 +158,34 @@ class ToAppLogger(logging.Handler):
         self.app_logger.handle(record)
 
 
+def limit_views(app: Flask) -> None:
+    """Give each of ``app``'s views marked with ``limit`` its limits (a route added after
+    ``init_app`` needs this call)."""
+    app_limiter: Limiter = app.extensions[EXTENSION]
+    for endpoint, view in list(app.view_functions.items()):
+        if (limits := getattr(view, LIMITS, None)) and not hasattr(view, "__wrapped__"):
+            app.view_functions[endpoint] = cast(RouteCallable, app_limiter.limit(limits)(view))
+
+
 def init_app(app: Flask) -> None:
+    """Limit ``app``'s requests; called once every route is registered."""
     # A shared store, when the app has one, set its own URI and options already.
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter.init_app(app)
+    app_limiter = Limiter(
+        key_func=client_address,
+        request_identifier=route,
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
+    app_limiter.request_filter(never_limited)
+    app_limiter.init_app(app)
+    app.extensions[EXTENSION] = app_limiter
+    limit_views(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.after_request(add_rate_limit_fields)
+    # Flask-Limiter's log reaches the app's handlers through this one only.
     limiter_logger = logging.getLogger("flask-limiter")
+    limiter_logger.propagate = False
     for old in [old for old in limiter_logger.handlers if isinstance(old, ToAppLogger)]:
         limiter_logger.removeHandler(old)
     limiter_logger.addHandler(ToAppLogger(app))

@@ -1,18 +1,27 @@
 """The store every process of the service shares: Redis at ``REDIS_URL``.
-
+{% if cookiecutter.use_email_logging %}
 It holds what the processes and machines of a fleet must agree on: the rate limits' counts
-(Flask-Limiter's storage, on this module's connections)
-{%- if cookiecutter.use_email_logging %} and the email flood control's, so that
-an error is emailed once per window by the whole fleet and the next email counts what every
-process held back{% endif %}. Every key starts with ``REDIS_KEY_PREFIX``, so services can share
-one Redis.
+(Flask-Limiter's storage, on this module's connections) and the email flood control's, so that an
+error is emailed once per window by the whole fleet and the next email counts what every process
+held back. Every key starts with ``REDIS_KEY_PREFIX``, so services can share one Redis.
 
 Redis away, slow or refusing costs a request little: each call waits ``TIMEOUT`` seconds at most
-and is never retried, and after a failure each process keeps to its own memory for a while
-(the rate limits try Redis again after 1, 2, 4 ... 32 seconds{% if cookiecutter.use_email_logging %}, the flood control after
-``RETRY_AFTER``{% endif %}), logging it once a minute at most. Nothing here makes the service unready:
-``/readyz`` does not ask Redis, because without it the service still answers every request
-correctly, its limits and flood control only counted per process.
+and is never retried, and after a failure each process keeps its counts in its own memory for a
+while (the rate limits try Redis again after 1, 2, 4 ... 32 seconds, the flood control after
+``RETRY_AFTER``), saying so in the log once a minute at most. Nothing here makes the service
+unready: ``/readyz`` does not ask Redis, because without it the service still answers every
+request correctly, only counting per process.
+{%- else %}
+It holds what the processes and machines of a fleet must agree on: the rate limits' counts
+(Flask-Limiter's storage, on this module's connections). Every key starts with
+``REDIS_KEY_PREFIX``, so services can share one Redis.
+
+Redis away, slow or refusing costs a request little: each call waits ``TIMEOUT`` seconds at most
+and is never retried, and after a failure each process keeps its counts in its own memory for a
+while (the rate limits try Redis again after 1, 2, 4 ... 32 seconds), saying so in the log once a
+minute at most. Nothing here makes the service unready: ``/readyz`` does not ask Redis, because
+without it the service still answers every request correctly, only counting per process.
+{%- endif %}
 """
 {%- if cookiecutter.use_email_logging %}
 
@@ -113,7 +122,7 @@ class SharedFloodControl(FloodControl):
 
 def init_app(app: Flask) -> None:
     """Connect (lazily: nothing is sent before the first use) and hand the store to the rate
-    limits{% if cookiecutter.use_email_logging %} and the email flood control{% endif %}; called before either is set up."""
+    limits{% if cookiecutter.use_email_logging %} and to the email flood control{% endif %}, before they are set up."""
     client = connect(app.config["REDIS_URL"])
     prefix = app.config["REDIS_KEY_PREFIX"]
     app.extensions["redis"] = client
