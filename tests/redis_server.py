@@ -8,12 +8,13 @@ The tests can stop it and start it again on the same port (Redis away), or pause
 import contextlib
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import redis
 
 
 def redis_server_path() -> str | None:
@@ -30,12 +31,14 @@ class Redis:
     def url(self, database: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{database}"
 
-    def command(self, *arguments: str) -> bytes:
-        """One command in RESP, its raw reply's first line (enough for PING, SET, DBSIZE)."""
-        request = f"*{len(arguments)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in arguments)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
-            connection.sendall(request.encode())
-            return connection.makefile("rb").readline().rstrip(b"\r\n")
+    def client(self, database: int = 0) -> redis.Redis:
+        """A client of database ``database``, which waits 5 s at most for an answer."""
+        return redis.Redis(port=self.port, db=database, socket_timeout=5, socket_connect_timeout=5)
+
+    def command(self, *arguments: str, database: int = 0) -> object:
+        """One command's answer, such as ``command("DBSIZE", database=15)``."""
+        with self.client(database) as client:
+            return client.execute_command(*arguments)
 
     def start(self) -> None:
         log = (self.directory / "server.log").open("ab")
@@ -53,9 +56,9 @@ class Redis:
         while True:
             assert self.process.poll() is None, (self.directory / "server.log").read_text()
             try:
-                if self.command("PING") == b"+PONG":
+                if self.command("PING"):
                     return
-            except OSError:
+            except redis.ConnectionError:
                 pass
             assert time.monotonic() < deadline, "redis-server did not start within 30 s"
             time.sleep(0.05)

@@ -1,5 +1,6 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
+import contextlib
 import re
 import shutil
 import sys
@@ -305,7 +306,29 @@ def test_generated_test_suite_passes(bakery, answers, request):
     adds 30 to 80 % to a suite's time on Python 3.11."""
     project = bakery(answers)
     gate = answers in PRESETS or request.config.getoption("all_combinations")
-    assert_project_tests_pass(project, PYTHONPATH=str(project / "src"), coverage_gate=gate)
+    with redis_in_use(answers, request) as redis_env:
+        assert_project_tests_pass(project, PYTHONPATH=str(project / "src"), coverage_gate=gate, **redis_env)
+
+
+# A Redis in use, whose database TEST_REDIS_URL names: another application's keys, which the
+# project's tests must leave as they found them (they write keys of their own prefix only).
+OTHER_KEYS = {"other-app:session:1": b"alice", "other-app:limits:10.0.0.1": b"7"}
+
+
+@contextlib.contextmanager
+def redis_in_use(answers: dict, request: pytest.FixtureRequest):
+    """For a ``use_redis`` project: ``TEST_REDIS_URL`` naming a database of a real Redis that
+    holds another application's keys; after the block, those keys alone are there, unchanged."""
+    if not answers["use_redis"]:
+        yield {}
+        return
+    server = request.getfixturevalue("redis")
+    database = 15
+    with server.client(database) as client:
+        client.flushdb()
+        client.mset(OTHER_KEYS)
+        yield {"TEST_REDIS_URL": server.url(database)}
+        assert {key.decode(): client.get(key) for key in client.scan_iter()} == OTHER_KEYS
 
 
 # A database in use, which TEST_DATABASE_URL names: the project's own schema and rows, and a table
@@ -343,7 +366,7 @@ def databases(url: str) -> set[str]:
 @pytest.mark.slow
 @database_covering
 def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database_alone(
-    bakery, answers, postgresql
+    bakery, answers, postgresql, request
 ):
     """A database project's own suite again, on a real PostgreSQL, with ``TEST_DATABASE_URL``
     naming a database in use: the tests work in a database of their own beside it, drop that at
@@ -367,9 +390,9 @@ def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database
             own = OWN_DATABASE.format(slug=project.name)
             connection.execute(f"COMMENT ON DATABASE \"{made}\" IS '{own}'")
 
-    with psycopg.connect(postgresql.url(running)) as other_run:
+    with psycopg.connect(postgresql.url(running)) as other_run, redis_in_use(answers, request) as redis_env:
         assert_project_tests_pass(
-            project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False
+            project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False, **redis_env
         )
         other_run.execute("SELECT 1")  # its connection was never ended
 
