@@ -142,7 +142,7 @@ def test_workflow_runs_the_tests_beside_redis_with_use_redis(bakery, answers):
     testing = [job for job in jobs.values() if any("pytest" in step.get("run", "") for step in job["steps"])]
     assert len(testing) == (2 if answers["use_database"] else 1)
     for job in testing:
-        services, env = job.get("services", {}), job.get("env", {})
+        services, env = job.get("services") or {}, job.get("env") or {}
         if not answers["use_redis"]:
             assert "redis" not in services and "TEST_REDIS_URL" not in env
             continue
