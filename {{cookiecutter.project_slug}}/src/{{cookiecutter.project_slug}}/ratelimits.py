@@ -110,8 +110,9 @@ def too_many_requests(error: RateLimitExceeded) -> Response:
 
 
 def add_rate_limit_fields(response: Response) -> Response:
-    """``RateLimit-Policy``: every limit this request counted against, smallest window first;
-    ``RateLimit``: what is left of the one nearest to its end (or the one it broke)."""
+    """``RateLimit-Policy``: the limits of the request's last check, smallest window first (a view's
+    own, when it has some: ``RATELIMIT_APPLICATION`` is checked before them); ``RateLimit``: what is
+    left of the one nearest to its end, or of the one the request broke."""
     counted, current = limiter().current_limits, limiter().current_limit
     if current is None:
         return response
