@@ -126,8 +126,9 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     """The distributions a project with ``answers`` needs at run time, in each extra, and to develop
     (the ``dev`` dependency group)."""
     database = answers["use_database"]
-    runtime = {"flask", "gunicorn[gevent]", "limits", "pydantic", "python-dotenv", "swagger-ui-bundle-v2"}
-    runtime |= {"flask-limiter[redis]", "redis"} if answers["use_redis"] else {"flask-limiter"}
+    runtime = {"flask", "flask-limiter", "gunicorn[gevent]", "limits", "pydantic", "python-dotenv"}
+    runtime |= {"swagger-ui-bundle-v2"}
+    runtime |= {"limits[redis]", "redis"} if answers["use_redis"] else set()
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
