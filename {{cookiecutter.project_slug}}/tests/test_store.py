@@ -14,6 +14,7 @@ accepts them and never answers.
 import logging
 import socket
 import threading
+import time
 
 import flask_limiter
 import pytest
@@ -112,6 +113,12 @@ class HungRedis:
             except OSError:  # closed
                 return
 
+    def accepted(self, count, seconds=5.0):
+        """Wait until the server thread has accepted ``count`` connections (or ``seconds``)."""
+        deadline = time.monotonic() + seconds
+        while len(self.connections) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def close(self):
         self.listener.close()
         for connection in self.connections:
@@ -128,11 +135,16 @@ def hung_redis():
 def test_a_redis_that_never_answers_costs_one_timeout_then_is_left_alone(
     make_app, hung_redis, monkeypatch
 ):
-    # Flask-Limiter tries the store again after 1, 2, 4 ... seconds: the clock stands still here.
-    monkeypatch.setattr(flask_limiter._extension.time, "time", lambda: 1_000_000.0)
     client = limited_client(make_app, REDIS_URL=hung_redis.url)
+    # An hour after the app was built (Flask-Limiter's clock of its tries starts then), and still
+    # then: it would try the store again after 1, 2, 4 ... seconds, but no time passes here.
+    later = time.time() + 3600
+    monkeypatch.setattr(flask_limiter._extension.time, "time", lambda: later)
     assert statuses(client, 5) == [200, 200, 200, 429, 429]
-    assert len(hung_redis.connections) == 1
+    hung_redis.accepted(1)
+    assert len(hung_redis.connections) == 1  # one call, by the first request; none since
+
+
 {%- if cookiecutter.use_email_logging %}
 
 

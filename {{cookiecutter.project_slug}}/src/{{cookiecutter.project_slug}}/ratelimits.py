@@ -32,9 +32,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+import flask_limiter
 from flask import Flask, current_app, request
 from flask.typing import RouteCallable
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import RateLimitExceeded
 from limits import RateLimitItem
 from limits.errors import StorageError
 from werkzeug.exceptions import TooManyRequests
@@ -61,6 +62,29 @@ def client_address() -> str:
 
 def route() -> str:
     return request.endpoint or UNROUTED
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter's limiter, which tries a store it has just given up on a second later.
+
+    When a request finds the store failing, Flask-Limiter counts in memory and tries the store
+    again 1, 2, 4 ... 32 seconds after its last try; but its first try came at once, in the same
+    request, whenever the last one was over a second before (on import, in a fresh process): that
+    request waited for a hung store's timeout twice. Here the tries' clock starts at the failure.
+    It sets two of Flask-Limiter's internals (``_storage_dead``, and the clock, name-mangled).
+    """
+
+    _dead = False
+
+    @property
+    def _storage_dead(self) -> bool:
+        return self._dead
+
+    @_storage_dead.setter
+    def _storage_dead(self, dead: bool) -> None:
+        if dead and not self._dead:
+            self._Limiter__last_check_backend = time.time()  # Flask-Limiter's clock of its tries
+        self._dead = dead
 
 
 def never_limited() -> bool:
