@@ -18,9 +18,7 @@ import time
 
 import flask_limiter
 import pytest
-{%- if cookiecutter.use_email_logging %}
 import redis
-{%- endif %}
 
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 {%- if cookiecutter.use_email_logging %}
@@ -81,6 +79,27 @@ class Collected(logging.Handler):
 
     def emit(self, record):
         self.records.append(record)
+
+
+def test_a_limited_request_costs_one_round_trip_to_redis(make_app, shared_redis, monkeypatch):
+    """The count and its window's end come back together: the RateLimit field needs no more."""
+    client = limited_client(make_app)
+    client.get("/hello")  # the first connects
+    trips = []
+
+    def counted(method):
+        def call(self, *args, **options):
+            trips.append(method.__name__)
+            return method(self, *args, **options)
+
+        return call
+
+    # A client's command is a round trip; a pipeline's are queued, and sent together by execute.
+    monkeypatch.setattr(redis.Redis, "execute_command", counted(redis.Redis.execute_command))
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted(redis.client.Pipeline.execute))
+    response = client.get("/hello")
+    assert response.headers["RateLimit"].startswith('"3 per 1 minute";r=1;t=')
+    assert trips == ["execute"]
 
 
 def test_redis_away_keeps_the_limits_per_process_and_says_so_once(make_app, refusing_url):
