@@ -84,7 +84,7 @@ class Collected(logging.Handler):
 def test_a_limited_request_costs_one_round_trip_to_redis(make_app, shared_redis, monkeypatch):
     """The count and its window's end come back together: the RateLimit field needs no more."""
     client = limited_client(make_app)
-    client.get("/hello")  # the first connects
+    client.get("/hello")  # the first connects, and loads the script that counts
     trips = []
 
     def counted(method):
@@ -99,7 +99,7 @@ def test_a_limited_request_costs_one_round_trip_to_redis(make_app, shared_redis,
     monkeypatch.setattr(redis.client.Pipeline, "execute", counted(redis.client.Pipeline.execute))
     response = client.get("/hello")
     assert response.headers["RateLimit"].startswith('"3 per 1 minute";r=1;t=')
-    assert trips == ["execute"]
+    assert len(trips) == 1, trips
 
 
 def test_redis_away_keeps_the_limits_per_process_and_says_so_once(make_app, refusing_url):

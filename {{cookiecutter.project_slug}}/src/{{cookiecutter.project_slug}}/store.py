@@ -32,7 +32,7 @@ import time
 {%- if cookiecutter.use_email_logging %}
 from time import monotonic
 {%- endif %}
-from typing import cast
+from typing import Any, cast
 
 import redis
 from flask import Flask, g, has_request_context
@@ -77,21 +77,24 @@ class CountingRedisStorage(RedisStorage):
     """limits' Redis storage, in one round trip per request instead of three.
 
     After counting a request, Flask-Limiter reads the window (its count and its end, for the
-    ``RateLimit`` field), which took a GET and a TTL more. Here the count and the window's end come
-    back from Redis together, and that read answers from them, within the same request. The count
-    is one transaction, as limits' own script is: a window's key is made with its expiry if it is
-    not there, then counted (a script in a pipeline would cost a SCRIPT EXISTS each time).
+    ``RateLimit`` field), which took a GET and a TTL more. Here one script counts, as limits' own
+    does (a window's key expires ``expiry`` seconds after its first count), and answers with the
+    count and the window's end together; that read answers from them, within the same request.
     """
 
     STORAGE_SCHEME = ["counting+redis"]
+    SCRIPT = """
+        local count = redis.call("INCRBY", KEYS[1], ARGV[2])
+        if count == tonumber(ARGV[2]) then redis.call("EXPIRE", KEYS[1], ARGV[1]) end
+        return {count, redis.call("PTTL", KEYS[1])}
+    """
+
+    def __init__(self, uri: str, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.count_script = cast(redis.Redis, self.get_connection()).register_script(self.SCRIPT)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        stored = self.prefixed_key(key)
-        with cast(redis.Redis, self.get_connection()).pipeline(transaction=True) as pipeline:
-            pipeline.set(stored, 0, ex=expiry, nx=True)
-            pipeline.incrby(stored, amount)
-            pipeline.pttl(stored)
-            _, count, milliseconds = pipeline.execute()
+        count, milliseconds = self.count_script([self.prefixed_key(key)], [expiry, amount])
         if has_request_context():
             g.setdefault(COUNTED, {})[key] = (int(count), time.time() + max(milliseconds, 0) / 1000)
         return int(count)
