@@ -4,15 +4,18 @@ It holds what the processes and machines of a fleet must agree on: the rate limi
 (Flask-Limiter's storage, on this module's connections)
 {%- if cookiecutter.use_email_logging %} and the email flood control's, so that
 an error is emailed once per window by the whole fleet and the next email counts what every
-process held back{% endif %}. Every key starts with ``REDIS_KEY_PREFIX``, so services can share
-one Redis.
+process held back{% endif %}.
+Every key starts with ``REDIS_KEY_PREFIX``, so services can share one Redis.
 
 Redis away, slow or refusing costs a request little: each call waits ``TIMEOUT`` seconds at most
 and is never retried, and after a failure each process keeps to its own memory for a while
-(the rate limits try Redis again after 1, 2, 4 ... 32 seconds{% if cookiecutter.use_email_logging %}, the flood control after
-``RETRY_AFTER``{% endif %}), logging it once a minute at most. Nothing here makes the service unready:
-``/readyz`` does not ask Redis, because without it the service still answers every request
-correctly, its limits and flood control only counted per process.
+(the rate limits try Redis again after 1, 2, 4 ... 32 seconds
+{%- if cookiecutter.use_email_logging %},
+the flood control after ``RETRY_AFTER``{% endif %}), logging it once a minute at most.
+Nothing here makes the service unready: ``/readyz`` does not ask Redis, because without it the
+service still answers every request correctly, its limits
+{%- if cookiecutter.use_email_logging %} and flood control{% endif %} only counted per
+process.
 """
 {%- if cookiecutter.use_email_logging %}
 
