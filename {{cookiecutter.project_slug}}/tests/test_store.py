@@ -102,10 +102,20 @@ def test_a_limited_request_costs_one_round_trip_to_redis(make_app, shared_redis,
     assert len(trips) == 1, trips
 
 
-def test_redis_away_keeps_the_limits_per_process_and_says_so_once(make_app, refusing_url):
+@pytest.fixture
+def collected():
+    """A ``Collected`` on the app's logger (every app of the package's), for one test."""
+    handler = Collected()
+    logger = logging.getLogger("{{ cookiecutter.project_slug }}")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def test_redis_away_keeps_the_limits_per_process_and_says_so_once(
+    make_app, refusing_url, collected
+):
     client = limited_client(make_app, REDIS_URL=refusing_url)
-    collected = Collected()
-    client.application.logger.addHandler(collected)
     assert statuses(client, 5) == [200, 200, 200, 429, 429]
     assert [record.getMessage() for record in collected.records] == [
         "Rate limit storage unreachable - falling back to in-memory storage"

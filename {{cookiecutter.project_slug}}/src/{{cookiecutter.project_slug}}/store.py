@@ -57,6 +57,19 @@ RETRY_AFTER = 30.0
 LOG_INTERVAL = 60.0
 # How long Redis keeps the count of an error's reports held back after the last one.
 HELD_BACK_KEPT = 7 * 24 * 3600
+# A report of an error: claim the error's window for its email (KEYS[1], for ARGV[1] ms) and take
+# the count held back since the last (KEYS[2]); or, the window claimed already, add to that count
+# (kept ARGV[2] s) and answer -1. One script, which Redis runs whole: as two commands, a report
+# held back between the claim and the taking of the count was counted in the claiming email (a
+# first email said "2 more of this error were not emailed"), not in the next.
+CLAIM_OR_HOLD = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'PX', ARGV[1]) then
+    return tonumber(redis.call('GETDEL', KEYS[2]) or 0)
+end
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return -1
+"""
 {%- endif %}
 
 
@@ -132,20 +145,26 @@ class SharedFloodControl(FloodControl):
             return super().admit(fingerprint)
         key = f"{self.prefix}:flood:{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"
         try:
-            if self.client.set(f"{key}:sent", 1, nx=True, px=math.ceil(self.window * 1000)):
-                # This process emails it: with the count the others held back since the last email.
-                held_back = cast(bytes | None, self.client.getdel(f"{key}:held"))
-                self.shared = True
-                return int(held_back or 0)
-            with self.client.pipeline(transaction=False) as pipeline:
-                pipeline.incr(f"{key}:held")
-                pipeline.expire(f"{key}:held", HELD_BACK_KEPT)
-                pipeline.execute()
-            return None
+            held_back = cast(
+                int,
+                self.client.eval(
+                    CLAIM_OR_HOLD,
+                    2,
+                    f"{key}:sent",
+                    f"{key}:held",
+                    math.ceil(self.window * 1000),
+                    HELD_BACK_KEPT,
+                ),
+            )
         except redis.RedisError as error:
             self.away(error)
             self.shared = False
             return super().admit(fingerprint)
+        if held_back < 0:
+            return None
+        # This process emails it: with the count every process held back since the last email.
+        self.shared = True
+        return held_back
 
     def away(self, error: redis.RedisError) -> None:
         now = self.away_since = monotonic()
