@@ -34,6 +34,7 @@ from mypy import api as mypy_api
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
+from static_checks import Report, check_projects
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -94,15 +95,29 @@ def combination(**overrides) -> pytest.param:
     return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
 
 
+# The answers that shape a project's package most: the combinations of one family (the same
+# answers to these) are checked together by ruff and mypy (``static_checks``), on one worker.
+FAMILY = ("error_format", "layout", "use_database")
+
+
+def family(answers: dict) -> str:
+    return "-".join(str(answers[name]) for name in FAMILY)
+
+
+def in_family(answers: dict) -> pytest.param:
+    """``combination(**answers)``, run on the worker of its family (which bakes it once)."""
+    return pytest.param(answers, id=combination_id(answers), marks=pytest.mark.xdist_group(family(answers)))
+
+
 def matrix(test):
     """Parametrize ``test`` over every combination."""
-    params = [combination(**answers) for answers in COMBINATIONS]
+    params = [in_family(answers) for answers in COMBINATIONS]
     return pytest.mark.parametrize("answers", params)(test)
 
 
 def database_matrix(test):
     """Parametrize ``test`` over every combination with a database."""
-    params = [combination(**answers) for answers in COMBINATIONS if answers["use_database"]]
+    params = [in_family(answers) for answers in COMBINATIONS if answers["use_database"]]
     return pytest.mark.parametrize("answers", params)(test)
 
 
@@ -601,6 +616,32 @@ def imported(project: Path) -> Iterator[ModuleType]:
 
 
 @pytest.fixture(scope="session")
+def static_checks(bakery, request, tmp_path_factory) -> Callable[[dict], Report]:
+    """``static_checks(answers)``: what ruff and mypy find in that combination's project, checked
+    together with the rest of its family (``static_checks.py``) the first time one is asked for."""
+    directory = mypy_cache_directory(request, tmp_path_factory)
+    reports: dict[str, Report] = {}
+
+    def report(answers: dict) -> Report:
+        if combination_id(answers) not in reports:
+            members = [each for each in COMBINATIONS if family(each) == family(answers)]
+            projects = {combination_id(each): bakery(each) for each in members}
+            work = tmp_path_factory.mktemp(f"static-{family(answers)}")
+            reports.update(check_projects(projects, work, directory))
+        return reports[combination_id(answers)]
+
+    return report
+
+
+def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """mypy's incremental cache for this process (xdist workers never write to the same one),
+    kept in pytest's cache directory from one run to the next when it has one."""
+    cache = getattr(request.config, "cache", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return cache.mkdir("mypy") / worker if cache else tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.fixture(scope="session")
 def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     """``mypy(project)``: mypy's exit status and report for a baked project, run as the project's
     CI runs it (``mypy`` in its directory, so configured by its own ``pyproject.toml``).
@@ -611,9 +652,7 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     every project reads (Flask, Werkzeug, SQLAlchemy, sentry-sdk...) are analysed once; a
     combination's own modules are checked again only where their source differs from the last.
     """
-    cache = getattr(request.config, "cache", None)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    directory = cache.mkdir("mypy") / worker if cache else tmp_path_factory.mktemp("mypy-cache")
+    directory = mypy_cache_directory(request, tmp_path_factory)
 
     def check(project: Path) -> tuple[int, str]:
         # mypy raises the recursion limit and retunes the garbage collector for its own run.
