@@ -1,6 +1,7 @@
 """Every combination of answers: baked once, then checked file by file, by ruff, and by its own tests."""
 
 import contextlib
+import hashlib
 import json
 import re
 import shutil
@@ -397,7 +398,8 @@ def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database
     Without the coverage gate, which the SQLite runs of the presets check: PostgreSQL runs reach
     more (99 %), since only they reach the code that rewrites PostgreSQL's error text."""
     project = bakery(answers)
-    name = combination_id(answers).replace("-", "_")
+    # Named after the combination, and short: the tests' own databases are named after it too.
+    name = "in_use_" + hashlib.sha256(combination_id(answers).encode()).hexdigest()[:12]
     url = postgresql.create_database(name)
     with psycopg.connect(url) as connection:
         for statement in IN_USE:

@@ -127,7 +127,8 @@ def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
     interrupted run left, marked as the tests' own and with nobody connected to it, is dropped
     first; one that another run is using is left to it.
     """
-    prefix = f"test_{server.database or 'postgres'}_"
+    # PostgreSQL cuts a name at 63 bytes: the prefix is cut instead, and the run's own part stays.
+    prefix = f"test_{server.database or 'postgres'}".encode()[:54].decode(errors="ignore") + "_"
     name = prefix + secrets.token_hex(4)
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     quote = engine.dialect.identifier_preparer.quote
