@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -23,12 +24,14 @@ from pathlib import Path
 from types import ModuleType
 
 import cookiecutter.generate
+import cookiecutter.hooks
 import covertable
 import jinja2
 import jinja2.bccache
 import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
+from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
 from mypy import api as mypy_api
 
@@ -382,6 +385,30 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cookiecutter.generate, "create_env_with_context", with_cache)
         yield cache
+
+
+def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
+    """cookiecutter's ``hooks.run_script`` for a Python hook, run in this process instead of a
+    Python of its own: two interpreter starts were two thirds of a bake. The hooks use the
+    standard library only, and run as ``__main__`` in ``cwd`` as they would there; an exit
+    status other than 0 fails the bake as cookiecutter's own runner has it fail."""
+    with contextlib.chdir(cwd):
+        try:
+            runpy.run_path(script_path, run_name="__main__")
+        except SystemExit as exit:
+            if exit.code not in (None, 0):
+                raise FailedHookException(f"Hook script failed (exit status: {exit.code})") from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hooks_in_process() -> Iterator[None]:
+    """The bakes of this process (pytest-cookies') run the template's hooks in it
+    (``run_hook_in_process``); cruft and the cookiecutter command run them as usual, and
+    ``test_a_bake_from_compiled_templates_is_a_fresh_bake`` holds the two ways to one result."""
+    assert cookiecutter.hooks.run_script.__code__.co_varnames[:2] == ("script_path", "cwd")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -169,8 +169,9 @@ def test_exact_file_set(bakery, answers):
 
 
 def test_a_bake_from_compiled_templates_is_a_fresh_bake(bakery, cookies, compiled_templates, tmp_path):
-    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``):
-    a bake that compiles none is byte for byte what cookiecutter makes in a process of its own."""
+    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
+    and run the hooks in this process (``run_hook_in_process``): a bake that compiles none is byte
+    for byte what cookiecutter makes in a process of its own, its hooks in processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
     project = bake(cookies, **ALL_ON).project_path
