@@ -41,6 +41,10 @@ def test_nothing_is_limited_by_default(limited):
     assert statuses(client, "/hello", 50) == [200] * 50
     response = client.get("/hello")
     assert "RateLimit" not in response.headers and "RateLimit-Policy" not in response.headers
+    # No limiter at all: a request costs nothing more than without rate limits.
+    assert "ratelimits" not in client.application.extensions
+    checks = client.application.before_request_funcs.get(None, [])
+    assert not [check for check in checks if "Limiter" in repr(check)]
 
 
 def test_a_client_over_the_default_limit_gets_a_429_with_retry_after(limited):

@@ -184,18 +184,17 @@ class ToAppLogger(logging.Handler):
 
 
 def limit_views(app: Flask) -> None:
-    """Give each of ``app``'s views marked with ``limit`` its limits (a route added after
-    ``init_app`` needs this call)."""
+    """Give each of ``app``'s views marked with ``limit`` its limits, setting up the app's limiter
+    if it has none yet (a route added after ``init_app`` needs this call)."""
+    if EXTENSION not in app.extensions:
+        start_limiter(app)
     app_limiter: Limiter = app.extensions[EXTENSION]
     for endpoint, view in list(app.view_functions.items()):
         if (limits := getattr(view, LIMITS, None)) and not hasattr(view, "__wrapped__"):
             app.view_functions[endpoint] = cast(RouteCallable, app_limiter.limit(limits)(view))
 
 
-def init_app(app: Flask) -> None:
-    """Limit ``app``'s requests; called once every route is registered."""
-    # A shared store, when the app has one, set its own URI and options already.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+def start_limiter(app: Flask) -> None:
     app_limiter = Limiter(
         key_func=client_address,
         request_identifier=route,
@@ -205,7 +204,6 @@ def init_app(app: Flask) -> None:
     app_limiter.request_filter(never_limited)
     app_limiter.init_app(app)
     app.extensions[EXTENSION] = app_limiter
-    limit_views(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
     app.after_request(add_rate_limit_fields)
     # Flask-Limiter's log reaches the app's handlers through this one only.
@@ -214,3 +212,14 @@ def init_app(app: Flask) -> None:
     for old in [old for old in limiter_logger.handlers if isinstance(old, ToAppLogger)]:
         limiter_logger.removeHandler(old)
     limiter_logger.addHandler(ToAppLogger(app))
+
+
+def init_app(app: Flask) -> None:
+    """Limit ``app``'s requests; called once every route is registered. With no limit set, and no
+    view with limits of its own, there is no limiter: a request costs nothing more."""
+    # A shared store, when the app has one, set its own URI and options already.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    config = app.config
+    marked = any(getattr(view, LIMITS, None) for view in app.view_functions.values())
+    if config["RATELIMIT_DEFAULT"] or config["RATELIMIT_APPLICATION"] or marked:
+        limit_views(app)
