@@ -1,6 +1,7 @@
 """Remove what the answers made unused from the freshly generated project, then say what to run next.
 
-The table below is the whole policy: each answer names the paths it makes unused. ``main`` deletes
+The table below is the whole policy: each answer (or set of answers, all of which hold) names the
+paths it makes unused. ``main`` deletes
 them; deleting what is already gone is a no-op, so running the hook again (as ``cruft update`` does)
 changes nothing. A second table lists the first commands to run, each with the answer it needs.
 Standard library only, no network, nothing random.
@@ -13,7 +14,8 @@ from pathlib import Path
 
 PACKAGE = "src/{slug}"
 
-# (variable, value) -> paths, relative to the project, that this answer makes unused.
+# (variable, value), or a tuple of them that must all hold -> paths, relative to the project, that
+# these answers make unused.
 UNUSED = {
     ("error_format", "json"): [
         f"{PACKAGE}/errors/negotiation.py",
@@ -55,10 +57,16 @@ UNUSED = {
         f"{PACKAGE}/errors/database.py",
         f"{PACKAGE}/models.py",
         f"{PACKAGE}/readiness.py",
-        "compose.yaml",
         "schemathesis.toml",
         f"{PACKAGE}/migrations",
         "tests/test_database.py",
+    ],
+    ("use_redis", False): [
+        f"{PACKAGE}/store.py",
+        "tests/test_store.py",
+    ],
+    (("use_database", False), ("use_redis", False)): [
+        "compose.yaml",  # no service to run beside the app
     ],
 }
 
@@ -79,11 +87,17 @@ def unused_paths(answers: dict) -> list[str]:
     """The project-relative paths that ``answers`` make unused, sorted and without repeats."""
     paths = {
         path.format(slug=answers["project_slug"])
-        for (variable, value), paths in UNUSED.items()
-        if answers[variable] == value
+        for condition, paths in UNUSED.items()
+        if holds(condition, answers)
         for path in paths
     }
     return sorted(paths)
+
+
+def holds(condition: tuple, answers: dict) -> bool:
+    """Whether ``answers`` give ``condition``: one (variable, value) or a tuple of them."""
+    pairs = [condition] if isinstance(condition[0], str) else condition
+    return all(answers[variable] == value for variable, value in pairs)
 
 
 def remove(path: Path) -> None:

@@ -30,6 +30,10 @@
   the same workers and access log, so the ratio is what the project's code costs (10 x
   ``--requests`` each, in 20 rounds, the two servers taking turns; the ratio is the median of the
   rounds' ratios);
+- routed GETs (200) per second from a ``use_redis`` project served the same way, with a default
+  limit that no request reaches counted in a redis-server the benchmark starts, next to the same
+  project with no limit (``--only served-redis``; 5 x ``--requests`` each, in 10 rounds, taking
+  turns; and whether Redis counted every request);
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (as the
@@ -49,7 +53,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import fail_concurrently, gunicorn, logged_request_ids, serve_with_failing_route
+import redis
+
+from conftest import fail_concurrently, free_port, gunicorn, logged_request_ids, serve_with_failing_route
+from redis_server import redis_server
 from traffic import (
     healthz_seconds,
     mixed_paths,
@@ -613,12 +620,42 @@ def served_not_found(requests: int, workers: int = 4) -> None:
     print_rates(label, f"  problem+json, {SERVED_404_TIMES} x {requests} each", rates)
 
 
+# A default limit that the served-redis row's requests never reach, with a window longer than the
+# row takes, so that Redis keeps each request's count to the end.
+UNREACHED_LIMIT = "100000000/hour"
+
+
+def served_rate_limited(requests: int, workers: int = 4) -> None:
+    """Routed GETs per second from a ``use_redis`` project served by its own gunicorn.conf.py, its
+    default limit (never reached) counted in a redis-server started here, next to the same project
+    with no limit, which never calls Redis: the two taking turns (``not_found_rates``). Then the
+    counts in Redis, against the limited server's requests: fewer means some were counted in a
+    worker's memory, Redis having failed them (a timeout, say)."""
+    paths = [("/api/items/1", f"bench-{number:05d}") for number in range(requests)]
+    warm_up = 400
+    with tempfile.TemporaryDirectory() as output, redis_server(free_port()) as server:
+        project = bake(output, "redis", "error_format=json", "use_redis=yes", "use_database=no")
+        shared = {"REDIS_URL": server.url(), "LOG_FILE": str(Path(output, "app.log"))}
+        with (
+            gunicorn(project, workers=workers, **shared) as unlimited,
+            gunicorn(project, workers=workers, RATELIMIT_DEFAULT=UNREACHED_LIMIT, **shared) as limited,
+        ):
+            ports = {"no limit": unlimited, "limited": limited}
+            rates = not_found_rates(ports, paths, warm_up=warm_up, status=200)
+        store = redis.Redis.from_url(server.url())
+        counted = sum(int(store.get(key) or 0) for key in store.scan_iter("*:limits:*"))
+    label = f"served GET /api/items/1 per second, {workers} workers"
+    print_rates(label, f"  limit in Redis, 5 x {requests} each", rates)
+    sent = f"{counted} of {warm_up + 5 * requests}"
+    print(f"{'  requests counted in Redis, of those sent':<52}{'':>12}{sent:>12}")
+
+
 def not_found_rates(
-    ports: dict[str, int], paths: list[tuple[str, str]], warm_up: int, times: int = 5
+    ports: dict[str, int], paths: list[tuple[str, str]], warm_up: int, times: int = 5, status: int = 404
 ) -> dict:
-    """404s per second from each server in ``ports``: ``paths`` ``times`` over, in rounds of half
-    of them each, the servers taking turns round by round, after ``warm_up`` requests to each (a
-    worker's first requests fill caches)."""
+    """404s (or ``status``) per second from each server in ``ports``: ``paths`` ``times`` over, in
+    rounds of half of them each, the servers taking turns round by round, after ``warm_up``
+    requests to each (a worker's first requests fill caches)."""
     rates: dict[str, list[float]] = {name: [] for name in ports}
     for port in ports.values():
         send_all(port, paths[:warm_up])
@@ -629,7 +666,7 @@ def not_found_rates(
             result = send_all(port, halves[round_number % 2])
             elapsed = time.perf_counter() - start
             sent = len(halves[round_number % 2])
-            assert result["statuses"] == {404: sent} and not result["failures"], result["failures"][:3]
+            assert result["statuses"] == {status: sent} and not result["failures"], result["failures"][:3]
             rates[name].append(sent / elapsed)
     return rates
 
@@ -716,6 +753,7 @@ SECTIONS = {
     "email": lambda options: email_reports(requests=300),
     "rotation": lambda options: rotation(requests=3000, workers=4),
     "served-404": lambda options: served_not_found(options.requests),
+    "served-redis": lambda options: served_rate_limited(options.requests),
     "served": lambda options: served(options.requests),
 }
 

@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -23,16 +24,20 @@ from pathlib import Path
 from types import ModuleType
 
 import cookiecutter.generate
+import cookiecutter.hooks
 import covertable
 import jinja2
 import jinja2.bccache
 import pytest
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
+from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
 from mypy import api as mypy_api
 
 from postgres import bin_directory, postgresql_server
+from redis_server import redis_server, redis_server_path
+from static_checks import Report, check_projects
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -46,7 +51,10 @@ OPTIONS = {
     name: value if isinstance(value, list) else [True, False]
     for name, value in CONTEXT.items()
     if name
-    in {"error_format", "layout", "use_email_logging", "use_file_logging", "use_sentry", "use_database"}
+    in {
+        *("error_format", "layout"),
+        *("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis"),
+    }
 }
 DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
@@ -57,6 +65,7 @@ SHORT_NAMES = {
     "use_file_logging": "file",
     "use_sentry": "sentry",
     "use_database": "db",
+    "use_redis": "redis",
 }
 
 
@@ -89,15 +98,29 @@ def combination(**overrides) -> pytest.param:
     return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
 
 
+# The answers that shape a project's package most: the combinations of one family (the same
+# answers to these) are checked together by ruff and mypy (``static_checks``), on one worker.
+FAMILY = ("error_format", "layout", "use_database")
+
+
+def family(answers: dict) -> str:
+    return "-".join(str(answers[name]) for name in FAMILY)
+
+
+def in_family(answers: dict) -> pytest.param:
+    """``combination(**answers)``, run on the worker of its family (which bakes it once)."""
+    return pytest.param(answers, id=combination_id(answers), marks=pytest.mark.xdist_group(family(answers)))
+
+
 def matrix(test):
     """Parametrize ``test`` over every combination."""
-    params = [combination(**answers) for answers in COMBINATIONS]
+    params = [in_family(answers) for answers in COMBINATIONS]
     return pytest.mark.parametrize("answers", params)(test)
 
 
 def database_matrix(test):
     """Parametrize ``test`` over every combination with a database."""
-    params = [combination(**answers) for answers in COMBINATIONS if answers["use_database"]]
+    params = [in_family(answers) for answers in COMBINATIONS if answers["use_database"]]
     return pytest.mark.parametrize("answers", params)(test)
 
 
@@ -364,6 +387,30 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
         yield cache
 
 
+def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
+    """cookiecutter's ``hooks.run_script`` for a Python hook, run in this process instead of a
+    Python of its own: two interpreter starts were two thirds of a bake. The hooks use the
+    standard library only, and run as ``__main__`` in ``cwd`` as they would there; an exit
+    status other than 0 fails the bake as cookiecutter's own runner has it fail."""
+    with contextlib.chdir(cwd):
+        try:
+            runpy.run_path(script_path, run_name="__main__")
+        except SystemExit as exit:
+            if exit.code not in (None, 0):
+                raise FailedHookException(f"Hook script failed (exit status: {exit.code})") from None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hooks_in_process() -> Iterator[None]:
+    """The bakes of this process (pytest-cookies') run the template's hooks in it
+    (``run_hook_in_process``); cruft and the cookiecutter command run them as usual, and
+    ``test_a_bake_from_compiled_templates_is_a_fresh_bake`` holds the two ways to one result."""
+    assert cookiecutter.hooks.run_script.__code__.co_varnames[:2] == ("script_path", "cwd")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
+        yield
+
+
 @pytest.fixture(scope="session")
 def bakery(cookies_session):
     """Bake a combination on first request and hand the same project to every later check."""
@@ -457,6 +504,18 @@ def postgresql():
             pytest.fail(message)
         pytest.skip(message)
     with postgresql_server(free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis():
+    """A real Redis server on loopback for this test process (each xdist worker has its own)."""
+    if redis_server_path() is None:
+        message = "Redis is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with redis_server(free_port()) as server:
         yield server
 
 
@@ -584,6 +643,32 @@ def imported(project: Path) -> Iterator[ModuleType]:
 
 
 @pytest.fixture(scope="session")
+def static_checks(bakery, request, tmp_path_factory) -> Callable[[dict], Report]:
+    """``static_checks(answers)``: what ruff and mypy find in that combination's project, checked
+    together with the rest of its family (``static_checks.py``) the first time one is asked for."""
+    directory = mypy_cache_directory(request, tmp_path_factory)
+    reports: dict[str, Report] = {}
+
+    def report(answers: dict) -> Report:
+        if combination_id(answers) not in reports:
+            members = [each for each in COMBINATIONS if family(each) == family(answers)]
+            projects = {combination_id(each): bakery(each) for each in members}
+            work = tmp_path_factory.mktemp(f"static-{family(answers)}")
+            reports.update(check_projects(projects, work, directory))
+        return reports[combination_id(answers)]
+
+    return report
+
+
+def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """mypy's incremental cache for this process (xdist workers never write to the same one),
+    kept in pytest's cache directory from one run to the next when it has one."""
+    cache = getattr(request.config, "cache", None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return cache.mkdir("mypy") / worker if cache else tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.fixture(scope="session")
 def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     """``mypy(project)``: mypy's exit status and report for a baked project, run as the project's
     CI runs it (``mypy`` in its directory, so configured by its own ``pyproject.toml``).
@@ -594,9 +679,7 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     every project reads (Flask, Werkzeug, SQLAlchemy, sentry-sdk...) are analysed once; a
     combination's own modules are checked again only where their source differs from the last.
     """
-    cache = getattr(request.config, "cache", None)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    directory = cache.mkdir("mypy") / worker if cache else tmp_path_factory.mktemp("mypy-cache")
+    directory = mypy_cache_directory(request, tmp_path_factory)
 
     def check(project: Path) -> tuple[int, str]:
         # mypy raises the recursion limit and retunes the garbage collector for its own run.

@@ -183,6 +183,10 @@ NEW_PROMPTS = [
         ),
         environment={"DATABASE_URL": "sqlite:///{tmp}/app.db"},
     ),
+    # Served without a Redis: its routes are listed, which builds the app with the store.
+    NewPrompt(
+        "use_redis", before=False, opt_in=True, after_opting_in=(("flask", "--app", "{slug}", "routes"),)
+    ),
 ]
 
 
@@ -215,9 +219,11 @@ def changelog_line(variable: str, answer) -> str:
     return lines[0]
 
 
-def release_of(prompt: NewPrompt) -> str:
-    """The release tag the changelog's lines for ``prompt`` update to."""
-    return re.search(r"--checkout (\S+)", changelog_line(prompt.variable, prompt.before))[1]
+def release_of(prompt: NewPrompt) -> str | None:
+    """The release tag the changelog's lines for ``prompt`` update to; None for a prompt not
+    released yet, whose lines update to the template's latest commit."""
+    checkout = re.search(r"--checkout (\S+)", changelog_line(prompt.variable, prompt.before))
+    return checkout[1] if checkout else None
 
 
 def hard_wire(template: Path, variable: str, value) -> dict[Path, bytes]:
@@ -290,7 +296,8 @@ def made_before(request, tmp_path_factory) -> tuple[NewPrompt, Path]:
     for path, original in originals.items():
         path.write_bytes(original)
     commit_all(template, f"The template with {prompt.variable}")
-    git(template, "tag", release_of(prompt))
+    if release := release_of(prompt):
+        git(template, "tag", release)
     return prompt, project
 
 
@@ -365,7 +372,8 @@ def test_a_plain_update_gives_a_new_prompt_its_default(made_before, bakery, tmp_
     """What the README warns of: no answer on the update line, and the project gets the default."""
     prompt, made = made_before
     project = updated_copy(made, tmp_path)
-    run_update_line(project, f"cruft update --checkout {release_of(prompt)}")
+    release = release_of(prompt)
+    run_update_line(project, f"cruft update --checkout {release}" if release else "cruft update")
 
     default = default_of(prompt.variable)
     assert recorded_answers(project)[prompt.variable] == default

@@ -8,7 +8,7 @@ installing, from a lock without the dev tools, is checked too. Marked slow: it n
 
 Two sets differ in what they install at those ends: all-on holds every lower bound the template
 declares, all-off the smallest set, which no other requirement pulls up. Every other set is a
-subset of all-on and a superset of all-off, so by default only those two are installed; the 16
+subset of all-on and a superset of all-off, so by default only those two are installed; the 32
 sets, each at both ends, run with ``--all-combinations`` (the template's weekly workflow).
 """
 
@@ -22,7 +22,7 @@ import pytest
 from conftest import ALL_OFF, ALL_ON, assert_project_tests_pass, combination, matrix, run, uv
 
 # The answers that change pyproject.toml's requirements; error_format and layout do not.
-DEPENDENCY_ANSWERS = ("use_email_logging", "use_file_logging", "use_sentry", "use_database")
+DEPENDENCY_ANSWERS = ("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis")
 DEPENDENCY_SETS = [
     dict(zip(DEPENDENCY_ANSWERS, values, strict=True))
     for values in itertools.product([True, False], repeat=len(DEPENDENCY_ANSWERS))

@@ -14,11 +14,13 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from conftest import (
+    COMBINATIONS,
     NEWEST_PYTHON,
     SECRET_KEY,
     TRUSTED_HOSTS,
@@ -43,6 +45,15 @@ HOOK_RELEASES = {
     "https://github.com/pre-commit/pre-commit-hooks": "pre-commit-hooks",
 }
 ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+# The Redis the generated tests use on CI: a database number of their own, not the service's 0.
+TEST_REDIS_URL = "redis://localhost:6379/15"
+
+
+def compose_matrix(test):
+    """Parametrize ``test`` over every combination with a ``compose.yaml``: a service to run beside
+    the app (PostgreSQL, Redis or both)."""
+    composed = [answers for answers in COMBINATIONS if answers["use_database"] or answers["use_redis"]]
+    return pytest.mark.parametrize("answers", [combination(**answers) for answers in composed])(test)
 
 
 def hadolint() -> str:
@@ -123,16 +134,50 @@ def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
     assert {"uv sync --locked", "uv run pytest"} <= {step.get("run") for step in job["steps"]}
 
 
-@database_matrix
+@matrix
+def test_workflow_runs_the_tests_beside_redis_with_use_redis(bakery, answers):
+    """With ``use_redis``, every job that runs the tests has a Redis service, checked healthy
+    before the steps start, and ``TEST_REDIS_URL`` naming a database number of the tests' own."""
+    jobs = yaml.safe_load((bakery(answers) / WORKFLOW).read_text(encoding="utf-8"))["jobs"]
+    testing = [job for job in jobs.values() if any("pytest" in step.get("run", "") for step in job["steps"])]
+    assert len(testing) == (2 if answers["use_database"] else 1)
+    for job in testing:
+        services, env = job.get("services") or {}, job.get("env") or {}
+        if not answers["use_redis"]:
+            assert "redis" not in services and "TEST_REDIS_URL" not in env
+            continue
+        redis = services["redis"]
+        assert redis["image"] == "redis:7"
+        assert redis["ports"] == ["6379:6379"]
+        assert '--health-cmd "redis-cli ping"' in redis["options"]
+        assert env["TEST_REDIS_URL"] == TEST_REDIS_URL
+
+
+@compose_matrix
 def test_compose_file_matches_the_compose_specification(bakery, answers):
+    """``compose.yaml`` is valid, and runs the app after the services it needs: the database,
+    migrated, and Redis, healthy; with Redis alone, it is the app and Redis."""
     compose = bakery(answers) / "compose.yaml"
     result = check_schema(compose, "vendor.compose-spec")
     assert result.exit_code == 0, result.output
-    services = yaml.safe_load(compose.read_text(encoding="utf-8"))["services"]
-    assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "db upgrade" in " ".join(services["migrate"]["command"])
-    assert "healthcheck" in services["db"]
+    document = yaml.safe_load(compose.read_text(encoding="utf-8"))
+    services = document["services"]
+    expected = {"app"} | ({"db", "migrate"} if answers["use_database"] else set())
+    assert set(services) == expected | ({"redis"} if answers["use_redis"] else set())
+    app = services["app"]
+    if answers["use_database"]:
+        assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+        assert "db upgrade" in " ".join(services["migrate"]["command"])
+        assert "healthcheck" in services["db"]
+    assert ("volumes" in document) == answers["use_database"]  # PostgreSQL's data, and only that
+    if answers["use_redis"]:
+        assert services["redis"]["image"] == "redis:7"
+        assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+        assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    else:
+        assert "REDIS_URL" not in app["environment"]
 
 
 @once_per_text
@@ -232,9 +277,10 @@ def test_dependabot_updates_every_kind_of_dependency(bakery, answers):
     updates = yaml.safe_load((project / DEPENDABOT).read_text(encoding="utf-8"))["updates"]
     ecosystems = [update["package-ecosystem"] for update in updates]
     expected = ["uv", "github-actions", "docker", "pre-commit"]
-    # The compose file's PostgreSQL image, in a database project.
-    assert ecosystems == expected + (["docker-compose"] if answers["use_database"] else [])
-    assert (project / "compose.yaml").exists() == answers["use_database"]
+    # The compose file's images (PostgreSQL, Redis), in a project that has one.
+    composed = answers["use_database"] or answers["use_redis"]
+    assert ecosystems == expected + (["docker-compose"] if composed else [])
+    assert (project / "compose.yaml").exists() == composed
     assert all(update["directory"] == "/" for update in updates)
 
 
@@ -255,6 +301,9 @@ def test_env_example_turns_on_nothing_that_talks_to_another_server(bakery, answe
     values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", example, re.MULTILINE))
     for name in ("ADMINS", "MAIL_SERVER", "SENTRY_DSN"):
         assert values.get(name, "") == "", name
+    # Redis, where the project has it, is the one on this machine, as when REDIS_URL is unset.
+    assert urlsplit(values.get("REDIS_URL", "redis://localhost")).hostname == "localhost"
+    assert ("REDIS_URL" in values) == answers["use_redis"]
 
 
 def test_the_config_names_are_found_in_every_form_config_py_uses():

@@ -142,9 +142,19 @@ def test_every_path_in_the_table_exists_in_the_template():
 
 
 def test_every_table_key_is_a_prompt_and_one_of_its_values():
-    for variable, value in post_gen.UNUSED:
-        choices = CONTEXT[variable] if isinstance(CONTEXT[variable], list) else [True, False]
-        assert value in choices, (variable, value)
+    for condition in post_gen.UNUSED:
+        for variable, value in [condition] if isinstance(condition[0], str) else condition:
+            choices = CONTEXT[variable] if isinstance(CONTEXT[variable], list) else [True, False]
+            assert value in choices, (variable, value)
+
+
+@pytest.mark.parametrize(
+    ("use_database", "use_redis", "kept"),
+    [(True, True, True), (True, False, True), (False, True, True), (False, False, False)],
+)
+def test_compose_file_is_kept_while_a_service_runs_beside_the_app(use_database, use_redis, kept):
+    unused = post_gen.unused_paths(answers(use_database=use_database, use_redis=use_redis))
+    assert ("compose.yaml" not in unused) is kept
 
 
 def test_json_only_prunes_pages_templates_and_their_tests():

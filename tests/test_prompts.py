@@ -46,6 +46,7 @@ def test_no_input_uses_the_defaults(tmp_path):
     assert (project / "src/flask_service/errors/negotiation.py").exists()
     assert (project / "src/flask_service/reporting/logfile.py").exists()
     assert not (project / "src/flask_service/reporting/sentry.py").exists()
+    assert not (project / "src/flask_service/store.py").exists()
 
 
 def test_a_bake_says_what_to_run_next(tmp_path):
@@ -58,12 +59,12 @@ def test_a_bake_says_what_to_run_next(tmp_path):
 
 
 def test_command_line_overrides_take_yes_for_a_boolean(tmp_path):
-    result = cookiecutter_cli(
-        "-o", str(tmp_path), "project_name=Order Desk", "error_format=json", "use_sentry=yes", cwd=tmp_path
-    )
+    answers = ["project_name=Order Desk", "error_format=json", "use_sentry=yes", "use_redis=yes"]
+    result = cookiecutter_cli("-o", str(tmp_path), *answers, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     package = tmp_path / "order_desk" / "src" / "order_desk"
     assert (package / "reporting/sentry.py").exists()
+    assert (package / "store.py").exists()
     assert not (package / "templates/errors").exists()
 
 
@@ -167,8 +168,11 @@ def test_replay_file_answers_are_all_variables():
         "use_file_logging",
         "use_sentry",
         "use_database",
+        "use_redis",
     ]
     assert CONTEXT["use_database"] is True
+    # A new prompt's default leaves a project made before it as it was (CHANGELOG.md says why).
+    assert CONTEXT["use_redis"] is False
     assert json.dumps(CONTEXT["error_format"]) == '["both", "html", "json"]'
 
 

@@ -3,12 +3,12 @@
     "import contextlib" if cookiecutter.use_database,
     "import gzip" if cookiecutter.use_sentry,
     "import json" if cookiecutter.use_sentry,
-    "import os" if cookiecutter.use_database,
-    "import secrets" if cookiecutter.use_database,
-    "import socket" if cookiecutter.use_email_logging,
+    "import os" if cookiecutter.use_database or cookiecutter.use_redis,
+    "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
+    "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry,
     "import time" if cookiecutter.use_email_logging,
-    "from collections.abc import Iterator" if cookiecutter.use_database,
+    "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis,
     "from email import message_from_bytes" if cookiecutter.use_email_logging,
     "from email.policy import default as email_policy" if cookiecutter.use_email_logging,
     "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer" if cookiecutter.use_sentry,
@@ -18,6 +18,9 @@
 
 {% endif -%}
 import pytest
+{%- if cookiecutter.use_redis %}
+import redis
+{%- endif %}
 {%- if cookiecutter.use_sentry %}
 import sentry_sdk
 {%- endif %}
@@ -124,7 +127,8 @@ def database_of_its_own(server: sa.URL) -> Iterator[sa.URL]:
     interrupted run left, marked as the tests' own and with nobody connected to it, is dropped
     first; one that another run is using is left to it.
     """
-    prefix = f"test_{server.database or 'postgres'}_"
+    # PostgreSQL cuts a name at 63 bytes: the prefix is cut instead, and the run's own part stays.
+    prefix = f"test_{server.database or 'postgres'}".encode()[:54].decode(errors="ignore") + "_"
     name = prefix + secrets.token_hex(4)
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     quote = engine.dialect.identifier_preparer.quote
@@ -209,8 +213,50 @@ def empty_database(database_app):
 
 
 {% endif -%}
+{% if cookiecutter.use_redis -%}
+@pytest.fixture(scope="session")
+def redis_url() -> str | None:
+    """The Redis the tests use: ``TEST_REDIS_URL``, which names a database number of the tests'
+    own (``REDIS_URL`` is never read). Without it, the tests that need Redis are skipped."""
+    return os.environ.get("TEST_REDIS_URL", "").strip() or None
+
+
+@pytest.fixture(scope="session")
+def run_prefix(redis_url) -> Iterator[str]:
+    """A prefix of this run's own for every key the tests write: at the end they delete the keys
+    that start with it, and no other."""
+    prefix = f"test-{{ cookiecutter.project_slug }}-{secrets.token_hex(4)}"
+    yield prefix
+    if redis_url is not None:
+        with redis.Redis.from_url(redis_url) as client:
+            for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+                client.delete(key)
+
+
 @pytest.fixture
-def make_app(tmp_path{% if cookiecutter.use_database %}, database_app{% endif %}):
+def key_prefix(run_prefix, request) -> str:
+    """Each test's keys apart from the others' (a limit's count, an error's email window)."""
+    return f"{run_prefix}:{request.node.nodeid}"
+
+
+@pytest.fixture(scope="session")
+def refusing_url() -> Iterator[str]:
+    """A Redis URL whose port refuses every connection: a Redis that is away."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        yield f"redis://127.0.0.1:{bound.getsockname()[1]}/0"
+
+
+@pytest.fixture
+def shared_redis(redis_url) -> str:
+    if redis_url is None:
+        pytest.skip("TEST_REDIS_URL is not set: these tests need a Redis server")
+    return redis_url
+
+
+{% endif -%}
+@pytest.fixture
+def make_app(tmp_path{% if cookiecutter.use_database %}, database_app{% endif %}{% if cookiecutter.use_redis %}, redis_url, refusing_url, key_prefix{% endif %}):
     """Build the app for a test: the defaults (whatever the shell has set), test settings, then
     ``config``; plus views that fail."""
 {%- if cookiecutter.use_database %}
@@ -233,6 +279,11 @@ def make_app(tmp_path{% if cookiecutter.use_database %}, database_app{% endif %}
 {%- endif %}
 {%- if cookiecutter.use_database %}
                 "DATABASE_URL": database_app.config["DATABASE_URL"],
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+                # The tests' own Redis, or one that is away: never a Redis in use.
+                "REDIS_URL": redis_url or refusing_url,
+                "REDIS_KEY_PREFIX": key_prefix,
 {%- endif %}
                 **config,
             }
@@ -322,7 +373,7 @@ def smtp_server():
 
 
 @pytest.fixture
-def mail_app(make_app):
+def mail_app(make_app{% if cookiecutter.use_redis %}, refusing_url{% endif %}):
     """An app that emails its errors to a server on ``port`` (testing off, as in production)."""
 
     def mail_app(port, **config):
@@ -331,7 +382,12 @@ def mail_app(make_app):
             MAIL_SERVER="127.0.0.1",
             MAIL_PORT=port,
             ADMINS=["ops@example.com", "dev@example.com"],
+{%- if cookiecutter.use_redis %}
+            # Each process's own flood control, as without Redis: tests/test_store.py shares it.
+            **{"REDIS_URL": refusing_url, **config},
+{%- else %}
             **config,
+{%- endif %}
         )
 
     return mail_app

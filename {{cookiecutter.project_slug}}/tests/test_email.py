@@ -165,12 +165,12 @@ def test_an_error_quiet_for_a_window_is_forgotten(mail_app, smtp_server, monkeyp
     client = app.test_client()
     client.get("/fail")
     email_handler(app).queue.join()
-    assert [error.partition(" at ")[0] for error in mail.last_sent] == ["RuntimeError"]
+    assert [error.partition(" at ")[0] for error in mail.flood.last_sent] == ["RuntimeError"]
 
     clock[0] += 300
     client.get("/abort/503")
     email_handler(app).queue.join()
-    assert [error.partition(" at ")[0] for error in mail.last_sent] == ["ServiceUnavailable"]
+    assert [error.partition(" at ")[0] for error in mail.flood.last_sent] == ["ServiceUnavailable"]
     assert len(inbox.wait_for(2)) == 2
 
 
@@ -187,7 +187,7 @@ def test_the_flood_control_remembers_a_bounded_number_of_errors(mail_app, smtp_s
         client.get(f"/abort/{status}")
         email_handler(app).queue.join()
     # The oldest was forgotten to make room; every one was emailed.
-    remembered = [error.partition(" at ")[0] for error in mail.last_sent]
+    remembered = [error.partition(" at ")[0] for error in mail.flood.last_sent]
     assert remembered == ["NotImplemented", "BadGateway"]
     assert len(inbox.wait_for(3)) == 3
 

@@ -13,11 +13,13 @@ from flask import Flask
     "health",
     "openapi",
     "proxies",
+    "ratelimits",
     "readiness" if cookiecutter.use_database,
     "reporting",
     "request_id",
     "routing",
     "sessions",
+    "store" if cookiecutter.use_redis,
     "views" if cookiecutter.layout == "single_module",
 ] | select | list %}
 
@@ -50,6 +52,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # environment for a package installed from a wheel.
     app = Flask(__name__, instance_path=str(Path("instance").resolve()))
     configure(app, config)
+{%- if cookiecutter.use_redis %}
+    store.init_app(app)  # before the reporters and the rate limits, which keep counts there
+{%- endif %}
     routing.init_app(app)
     reporting.init_app(app)
     framing.init_app(app)
@@ -79,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     openapi.init_app(app)
 {%- endif %}
     docs.init_app(app)
+    ratelimits.init_app(app)  # once every route is there
     return app
 
 

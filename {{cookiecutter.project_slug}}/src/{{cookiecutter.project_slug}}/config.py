@@ -11,9 +11,13 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
+{%- if cookiecutter.use_redis %}
+from urllib.parse import urlsplit
+{%- endif %}
 
 import click
 from flask import Flask
+from limits import parse_many
 
 SECRET_KEY_MIN_LENGTH = 32
 
@@ -87,6 +91,34 @@ def _hosts(environ: Mapping[str, str]) -> list[str] | None:
     return hosts or None
 
 
+def _rate_limits(environ: Mapping[str, str], name: str) -> str:
+    """Limits such as ``100/minute;2000/hour``, or empty for none; checked here, since a limit that
+    cannot be read would otherwise fail every request."""
+    value = environ.get(name, "").strip()
+    if value:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be limits such as 100/minute or 10/second;1000/day, not {value!r}"
+            ) from None
+    return value
+{%- if cookiecutter.use_redis %}
+
+
+def _redis_url(environ: Mapping[str, str]) -> str:
+    value = environ.get("REDIS_URL", "").strip() or "redis://localhost:6379/0"
+    # The scheme only: the URL may hold a password, which no message shows.
+    scheme = urlsplit(value).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(
+            "REDIS_URL must be a redis:// URL (rediss:// for TLS, unix:// for a socket), "
+            f"not a {scheme or 'schemeless'} URL"
+        )
+    return value
+{%- endif %}
+
+
 def url_prefix(value: str) -> str:
     """``value`` as a URL prefix: ``"v1/"`` becomes ``"/v1"``, and ``"/"`` the empty prefix."""
     value = value.strip().strip("/")
@@ -112,6 +144,15 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "PROXY_HOPS": _integer(environ, "PROXY_HOPS", 0, maximum=10),
         "LOG_LEVEL": _log_level(environ),
         "LOG_FORMAT": _choice(environ, "LOG_FORMAT", ("text", "json")),
+        # Empty, the default: no limit. Each route has its own count of RATELIMIT_DEFAULT per
+        # client; RATELIMIT_APPLICATION counts every request of a client together.
+        "RATELIMIT_DEFAULT": _rate_limits(environ, "RATELIMIT_DEFAULT"),
+        "RATELIMIT_APPLICATION": _rate_limits(environ, "RATELIMIT_APPLICATION"),
+{%- if cookiecutter.use_redis %}
+        "REDIS_URL": _redis_url(environ),
+        # Every key the service writes starts with it: services can share one Redis.
+        "REDIS_KEY_PREFIX": environ.get("REDIS_KEY_PREFIX", "").strip() or __package__,
+{%- endif %}
 {%- if cookiecutter.use_database %}
         # An SQLite file in the app's instance folder unless a URL is given.
         "DATABASE_URL": environ.get("DATABASE_URL", "").strip() or f"sqlite:///{__package__}.db",

@@ -12,8 +12,9 @@ follow from that::
 one entry per invalid field and its JSON pointer (``#/name``, ``#/tags/2``). Malformed JSON stays
 Flask's 400 and another content type its 415, so every failure goes through the app's one error
 handler. ``operation`` records the rest; the document lists, for each route, the statuses it can
-answer: the ones a body brings (400, 413, 415, 422), a 404 where the URL has a parameter, a 500
-everywhere, and the ones a view declares. The tests check that every route has an ``operation``.
+answer: the ones a body brings (400, 413, 415, 422), a 404 where the URL has a parameter, a 429
+wherever a rate limit can apply (the limits are set at run time), a 500 everywhere, and the ones a
+view declares. The tests check that every route has an ``operation``.
 """
 
 import functools
@@ -32,6 +33,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import FloatConverter, IntegerConverter, UUIDConverter
 
 from .errors import ValidationError
+from .proxies import PROBES
 from .request_id import HEADER as REQUEST_ID_HEADER
 
 P = ParamSpec("P")
@@ -49,6 +51,12 @@ REFERENCES = "openapi.references"
 OPERATION = "__openapi__"
 BODY = "__openapi_body__"
 RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+STRING = {"type": "string"}
+# The fields of draft-ietf-httpapi-ratelimit-headers-11 on a response a rate limit applies to.
+RATE_LIMIT_FIELDS = {
+    "RateLimit-Policy": 'The limits counted, such as "100 per 1 minute";q=100;w=60.',
+    "RateLimit": 'What is left of the nearest limit, such as "100 per 1 minute";r=42;t=17.',
+}
 
 # RFC 9457 Appendix A, with this service's members: every problem has the five required ones.
 PROBLEM_SCHEMA = {
@@ -207,12 +215,15 @@ def error_response(status: int, media_types: Iterable[str]) -> dict[str, Any]:
         schema = {"$ref": "#/components/schemas/Problem"} if media_type == PROBLEM else {}
         content[media_type] = {"schema": schema or {"type": "string"}}
     headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
-    if status == 503:
+    if status in {429, 503}:
         headers["Retry-After"] = {
             "description": "Seconds to wait before trying again.",
             "required": True,
             "schema": {"type": "string", "pattern": "^[0-9]+$"},
         }
+    if status == 429:
+        for name, description in RATE_LIMIT_FIELDS.items():
+            headers[name] = {"description": description, "required": True, "schema": STRING}
     return {"description": HTTP_STATUS_CODES[status], "headers": headers, "content": content}
 
 
@@ -231,6 +242,10 @@ def describe(
     headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
     for name, description in described.headers.items():
         headers[name] = {"description": description, "required": True, "schema": {"type": "string"}}
+    limited = rule.rule not in PROBES
+    if limited:  # sent when a limit is set
+        for name, description in RATE_LIMIT_FIELDS.items():
+            headers[name] = {"description": description, "schema": STRING}
     success: dict[str, Any] = {"description": described.summary, "headers": headers}
     if described.response is not None:
         schema = {"$ref": f"#/components/schemas/{described.response.__name__}"}
@@ -244,6 +259,8 @@ def describe(
         statuses.update(BODY_ERRORS)
     if rule.arguments:
         statuses.add(404)
+    if limited:
+        statuses.add(429)
     responses: dict[str, Any] = {str(described.status): success}
     for status in sorted(statuses):
         media_types = (PROBLEM,) if status in described.problems else error_media_types(rule.rule)

@@ -6,10 +6,11 @@ never delays a response. ``logging.shutdown`` (run at exit) closes the handler, 
 still queued.
 
 The same error (exception type and the line that raised it) is emailed at most once per
-``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. The handler
-remembers at most ``FLOOD_MEMORY`` errors: an error quiet for a window is forgotten, and past the
-limit the one emailed longest ago. A failure to send is reported on stderr at most once per window
-too.
+``MAIL_FLOOD_WINDOW`` seconds; the next email about it says how many were held back. The count is
+kept by a ``FloodControl``: this process's own, which remembers at most ``FLOOD_MEMORY`` errors (an
+error quiet for a window is forgotten, and past the limit the one emailed longest ago), unless the
+app provides one shared by every process (``app.extensions["flood_control"]``). A failure to send is
+reported on stderr at most once per window too.
 """
 
 import contextlib
@@ -91,6 +92,50 @@ def describe(record: logging.LogRecord) -> tuple[str, str]:
     return record.levelname, f"{record.pathname}:{record.lineno}"
 
 
+class FloodControl:
+    """Which reports of an error to email: one per ``window`` seconds, counted in this process."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.last_sent: dict[str, tuple[float, int]] = {}  # fingerprint: (when, held back since)
+
+    def admit(self, fingerprint: str) -> int | None:
+        """None to hold this report of the error back; else email it, saying how many of it were
+        held back since the last email."""
+        now = monotonic()
+        self.forget_old_errors(now, keep=fingerprint)
+        # An error not emailed before is due, as if its last email were infinitely long ago.
+        sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
+        if now - sent_at < self.window:
+            self.last_sent[fingerprint] = (sent_at, held_back + 1)
+            return None
+        self.last_sent[fingerprint] = (now, 0)
+        return held_back
+
+    def held_back(self) -> int:
+        """How many reports are held back now, of every error, and never to be emailed."""
+        return sum(count for _, count in list(self.last_sent.values()))
+
+    def note(self, held_back: int) -> str:
+        """The email's line about the reports held back before it."""
+        return (
+            f"{held_back} more of this error were not emailed in the {self.window:g} seconds "
+            "before this one."
+        )
+
+    def forget_old_errors(self, now: float, keep: str) -> None:
+        """Drop errors last emailed a window ago with none held back since: nothing to report.
+        Then, should the table still be full, the errors emailed longest ago, but never ``keep``,
+        the error about to be counted."""
+        for fingerprint, (sent_at, held_back) in list(self.last_sent.items()):
+            if not held_back and now - sent_at >= self.window:
+                del self.last_sent[fingerprint]
+        if keep in self.last_sent:
+            return
+        while len(self.last_sent) >= FLOOD_MEMORY:
+            del self.last_sent[min(self.last_sent, key=lambda error: self.last_sent[error][0])]
+
+
 class MailHandler(logging.Handler):
     """Emails each record, over SSL (port 465) or with STARTTLS (with or without a login)."""
 
@@ -105,7 +150,7 @@ class MailHandler(logging.Handler):
         use_ssl: bool,
         use_tls: bool,
         credentials: tuple[str, str] | None,
-        flood_window: float,
+        flood: FloodControl,
         timeout: float = 10.0,
     ) -> None:
         super().__init__(logging.ERROR)
@@ -117,9 +162,8 @@ class MailHandler(logging.Handler):
         self.use_ssl = use_ssl
         self.use_tls = use_tls
         self.credentials = credentials
-        self.flood_window = flood_window
+        self.flood = flood
         self.timeout = timeout
-        self.last_sent: dict[str, tuple[float, int]] = {}  # fingerprint: (when, held back since)
         self.last_failure: float | None = None
         self.failures = 0
         self.setFormatter(logging.Formatter(BODY_FORMAT))
@@ -142,37 +186,16 @@ class MailHandler(logging.Handler):
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        now = monotonic()
-        fingerprint: str = vars(record)["fingerprint"]
-        self.forget_old_errors(now, keep=fingerprint)
-        # An error not emailed before is due, as if its last email were infinitely long ago.
-        sent_at, held_back = self.last_sent.get(fingerprint, (-math.inf, 0))
-        if now - sent_at < self.flood_window:
-            self.last_sent[fingerprint] = (sent_at, held_back + 1)
+        held_back = self.flood.admit(vars(record)["fingerprint"])
+        if held_back is None:
             return
-        self.last_sent[fingerprint] = (now, 0)
         try:
             body = self.format(record)
             if held_back:
-                body += (
-                    f"\n{held_back} more of this error were not emailed in the "
-                    f"{self.flood_window:g} seconds before this one.\n"
-                )
+                body += f"\n{self.flood.note(held_back)}\n"
             self.send(self.subject(record), body)
         except Exception:
             self.handleError(record)
-
-    def forget_old_errors(self, now: float, keep: str) -> None:
-        """Drop errors last emailed a window ago with none held back since: nothing to report.
-        Then, should the table still be full, the errors emailed longest ago, but never ``keep``,
-        the error about to be counted."""
-        for fingerprint, (sent_at, held_back) in list(self.last_sent.items()):
-            if not held_back and now - sent_at >= self.flood_window:
-                del self.last_sent[fingerprint]
-        if keep in self.last_sent:
-            return
-        while len(self.last_sent) >= FLOOD_MEMORY:
-            del self.last_sent[min(self.last_sent, key=lambda error: self.last_sent[error][0])]
 
     def send(self, subject: str, body: str) -> None:
         message = EmailMessage()
@@ -198,14 +221,14 @@ class MailHandler(logging.Handler):
         """Say on stderr that a report was not sent, once per window, not once per error."""
         self.failures += 1
         now = monotonic()
-        if self.last_failure is not None and now - self.last_failure < self.flood_window:
+        if self.last_failure is not None and now - self.last_failure < self.flood.window:
             return
         self.last_failure = now
         error = sys.exc_info()[1]
         print(
             f"Could not email an error report through {self.host}:{self.port}: "
             f"{scrub_text(repr(error))} "
-            f"(further failures in the next {self.flood_window:g} seconds are not shown)",
+            f"(further failures in the next {self.flood.window:g} seconds are not shown)",
             file=sys.stderr,
         )
 
@@ -260,7 +283,7 @@ class BackgroundHandler(QueueHandler):
         # under way, it ends with the process and does not hold up its exit.
         waiting = self.reports.unfinished_tasks
         failed = mail.failures - failures
-        held_back = sum(count for _, count in list(mail.last_sent.values()))
+        held_back = mail.flood.held_back()
         if waiting or failed or held_back:
             unsent = waiting + failed
             reports = "1 error report was" if unsent == 1 else f"{unsent} error reports were"
@@ -304,7 +327,8 @@ def create_handler(app: Flask) -> logging.Handler | None:
         use_ssl=config["MAIL_USE_SSL"],
         use_tls=config["MAIL_USE_TLS"],
         credentials=credentials,
-        flood_window=config["MAIL_FLOOD_WINDOW"],
+        # Shared by every process when the app provides one, else this process's own.
+        flood=app.extensions.get("flood_control", FloodControl)(config["MAIL_FLOOD_WINDOW"]),
     )
     handler = BackgroundHandler(mail)
     handler.setLevel(logging.ERROR)
