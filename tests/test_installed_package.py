@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SECRET_KEY, TRUSTED_HOSTS, combination, free_port, get, run
+from conftest import SECRET_KEY, TRUSTED_HOSTS, combination, free_port, get, run, uv
 
 pytestmark = pytest.mark.slow  # builds and installs a project
 
@@ -28,9 +28,11 @@ def installed(project: Path, venv: Path) -> Path:
     Path(packages.stdout.strip(), "template-environment.pth").write_text(
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
     )
+    # uv, which a virtual environment made by ``uv venv`` has where it has no pip; the wheel is built
+    # by the template environment's hatchling, which the .pth above lets the new environment import.
     install = run(
-        sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-        "--no-build-isolation", "--no-index", str(project), timeout=300,
+        uv(), "pip", "install", "--quiet", "--python", str(python), "--no-deps",
+        "--no-build-isolation", "--offline", str(project), timeout=300,
     )  # fmt: skip
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     return python
