@@ -30,6 +30,9 @@
   the same workers and access log, so the ratio is what the project's code costs (10 x
   ``--requests`` each, in 20 rounds, the two servers taking turns; the ratio is the median of the
   rounds' ratios);
+- the same 404s from the default project next to a bare Flask app served by gunicorn's defaults
+  (sync workers, no access log), with as many workers: what a team would compare against
+  (``--only served-404-defaults``);
 - routed GETs (200) per second from a ``use_redis`` project served the same way, with a default
   limit that no request reaches counted in a redis-server the benchmark starts, next to the same
   project with no limit (``--only served-redis``; 5 x ``--requests`` each, in 10 rounds, taking
@@ -620,6 +623,34 @@ def served_not_found(requests: int, workers: int = 4) -> None:
     print_rates(label, f"  problem+json, {SERVED_404_TIMES} x {requests} each", rates)
 
 
+def served_not_found_against_defaults(requests: int, workers: int = 4) -> None:
+    """The default project's problem+json 404s per second, served by its own gunicorn.conf.py, next
+    to a bare Flask app served by gunicorn's defaults (sync workers, no access log: an empty
+    configuration file instead of the project's), with as many workers: what a team would compare
+    against. The two take turns (``not_found_rates``)."""
+    with tempfile.TemporaryDirectory() as output:
+        project = bake(output, "default")
+        path = Path(output)
+        (path / "bare.py").write_text(BARE_APP, encoding="utf-8")
+        (path / "defaults.conf.py").write_text("# gunicorn's defaults\n", encoding="utf-8")
+        with (
+            gunicorn(
+                project,
+                workers=workers,
+                app="bare:app",
+                options=(f"--config={path / 'defaults.conf.py'}",),
+                PYTHONPATH=f"{project / 'src'}:{path}",
+            ) as bare,
+            gunicorn(project, workers=workers, LOG_FILE=str(path / "app.log")) as generated,
+        ):
+            ports = {"bare Flask": bare, "generated": generated}
+            paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
+            rates = not_found_rates(ports, paths, warm_up=400, times=SERVED_404_TIMES)
+    label = f"served 404s per second, {workers} workers"
+    row = f"  gunicorn's defaults against gevent, {SERVED_404_TIMES} x {requests} each"
+    print_rates(label, row, rates)
+
+
 # A default limit that the served-redis row's requests never reach, with a window longer than the
 # row takes, so that Redis keeps each request's count to the end.
 UNREACHED_LIMIT = "100000000/hour"
@@ -753,6 +784,7 @@ SECTIONS = {
     "email": lambda options: email_reports(requests=300),
     "rotation": lambda options: rotation(requests=3000, workers=4),
     "served-404": lambda options: served_not_found(options.requests),
+    "served-404-defaults": lambda options: served_not_found_against_defaults(options.requests),
     "served-redis": lambda options: served_rate_limited(options.requests),
     "served": lambda options: served(options.requests),
 }

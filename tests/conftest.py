@@ -780,18 +780,21 @@ def get(port: int, path: str, headers: dict | None = None, method: str = "GET"):
 
 
 @contextlib.contextmanager
-def gunicorn(project: Path, *, workers: int = 2, app: str | None = None, **env: str) -> Iterator[int]:
+def gunicorn(
+    project: Path, *, workers: int = 2, app: str | None = None, options: tuple[str, ...] = (), **env: str
+) -> Iterator[int]:
     """Serve ``project`` with real gunicorn on loopback; yields the port, and stops it cleanly.
 
-    ``app`` is gunicorn's application spec, the project's own factory by default.
+    ``app`` is gunicorn's application spec, the project's own factory by default; ``options`` are
+    more of gunicorn's command-line options (``--config=...``).
     """
-    with gunicorn_process(project, workers=workers, app=app, **env) as (port, _, _):
+    with gunicorn_process(project, workers=workers, app=app, options=options, **env) as (port, _, _):
         yield port
 
 
 @contextlib.contextmanager
 def gunicorn_process(
-    project: Path, *, workers: int = 2, app: str | None = None, **env: str
+    project: Path, *, workers: int = 2, app: str | None = None, options: tuple[str, ...] = (), **env: str
 ) -> Iterator[tuple[int, subprocess.Popen, typing.IO[str]]]:
     """``gunicorn``, yielding the port, the master process (to signal it, or to read its workers'
     memory) and the file that collects its output; the process may be stopped inside the block, and
@@ -811,6 +814,7 @@ def gunicorn_process(
         }
         environment.pop("FLASK_DEBUG", None)
         command = [sys.executable, "-m", "gunicorn", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
+        command += options
         server = subprocess.Popen(
             [*command, app or f"{project.name}:create_app()"],
             cwd=project,
