@@ -601,44 +601,25 @@ app.add_url_rule("/", "index", lambda: "home")
 """
 
 
-def served_not_found(requests: int, workers: int = 4) -> None:
+def served_not_found(requests: int, workers: int = 4, bare_defaults: bool = False) -> None:
     """problem+json 404s per second from the default project served by its own gunicorn.conf.py,
     next to a bare Flask app served by the same file (the same gevent workers, worker count and
-    access log), the two taking turns (``not_found_rates``)."""
-    with tempfile.TemporaryDirectory() as output:
-        project = bake(output, "default")
-        Path(output, "bare.py").write_text(BARE_APP, encoding="utf-8")
-        path = Path(output)
-        with (
-            # The project stays importable: gunicorn.conf.py checks its configuration first.
-            gunicorn(
-                project, workers=workers, app="bare:app", PYTHONPATH=f"{project / 'src'}:{path}"
-            ) as bare,
-            gunicorn(project, workers=workers, LOG_FILE=str(path / "app.log")) as generated,
-        ):
-            ports = {"bare Flask": bare, "generated": generated}
-            paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
-            rates = not_found_rates(ports, paths, warm_up=400, times=SERVED_404_TIMES)
-    label = f"served 404s per second, {workers} gevent workers"
-    print_rates(label, f"  problem+json, {SERVED_404_TIMES} x {requests} each", rates)
-
-
-def served_not_found_against_defaults(requests: int, workers: int = 4) -> None:
-    """The default project's problem+json 404s per second, served by its own gunicorn.conf.py, next
-    to a bare Flask app served by gunicorn's defaults (sync workers, no access log: an empty
-    configuration file instead of the project's), with as many workers: what a team would compare
-    against. The two take turns (``not_found_rates``)."""
+    access log), or with ``bare_defaults`` by gunicorn's defaults (sync workers, no access log: an
+    empty configuration file instead of the project's), with as many workers: what a team would
+    compare against. The two take turns (``not_found_rates``)."""
     with tempfile.TemporaryDirectory() as output:
         project = bake(output, "default")
         path = Path(output)
         (path / "bare.py").write_text(BARE_APP, encoding="utf-8")
         (path / "defaults.conf.py").write_text("# gunicorn's defaults\n", encoding="utf-8")
+        defaults = (f"--config={path / 'defaults.conf.py'}",) if bare_defaults else ()
         with (
+            # The project stays importable: gunicorn.conf.py checks its configuration first.
             gunicorn(
                 project,
                 workers=workers,
                 app="bare:app",
-                options=(f"--config={path / 'defaults.conf.py'}",),
+                options=defaults,
                 PYTHONPATH=f"{project / 'src'}:{path}",
             ) as bare,
             gunicorn(project, workers=workers, LOG_FILE=str(path / "app.log")) as generated,
@@ -646,8 +627,12 @@ def served_not_found_against_defaults(requests: int, workers: int = 4) -> None:
             ports = {"bare Flask": bare, "generated": generated}
             paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
             rates = not_found_rates(ports, paths, warm_up=400, times=SERVED_404_TIMES)
-    label = f"served 404s per second, {workers} workers"
-    row = f"  gunicorn's defaults against gevent, {SERVED_404_TIMES} x {requests} each"
+    if bare_defaults:
+        label = f"served 404s per second, {workers} workers"
+        row = f"  gunicorn's defaults against gevent, {SERVED_404_TIMES} x {requests} each"
+    else:
+        label = f"served 404s per second, {workers} gevent workers"
+        row = f"  problem+json, {SERVED_404_TIMES} x {requests} each"
     print_rates(label, row, rates)
 
 
@@ -784,7 +769,7 @@ SECTIONS = {
     "email": lambda options: email_reports(requests=300),
     "rotation": lambda options: rotation(requests=3000, workers=4),
     "served-404": lambda options: served_not_found(options.requests),
-    "served-404-defaults": lambda options: served_not_found_against_defaults(options.requests),
+    "served-404-defaults": lambda options: served_not_found(options.requests, bare_defaults=True),
     "served-redis": lambda options: served_rate_limited(options.requests),
     "served": lambda options: served(options.requests),
 }

@@ -2,7 +2,6 @@
 
 import contextlib
 import functools
-import gc
 import http.client
 import importlib
 import itertools
@@ -33,11 +32,10 @@ from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
-from mypy import api as mypy_api
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
-from static_checks import Report, check_projects
+from static_checks import Report, check_projects, mypy_in_process
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -499,10 +497,7 @@ def output(result: subprocess.CompletedProcess[str]) -> str:
 def postgresql():
     """A real PostgreSQL server on loopback for this test process (each xdist worker has its own)."""
     if bin_directory() is None:
-        message = "PostgreSQL is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("PostgreSQL")
     with postgresql_server(free_port()) as server:
         yield server
 
@@ -511,10 +506,7 @@ def postgresql():
 def redis():
     """A real Redis server on loopback for this test process (each xdist worker has its own)."""
     if redis_server_path() is None:
-        message = "Redis is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("Redis")
     with redis_server(free_port()) as server:
         yield server
 
@@ -525,7 +517,12 @@ def require(tool: str, *alternatives: str) -> str:
     for name in (tool, *alternatives):
         if path := shutil.which(name):
             return path
-    message = f"{tool} is not installed"
+    missing(tool)
+
+
+def missing(what: str) -> typing.NoReturn:
+    """Skip the test for want of ``what``, except on CI, where it fails."""
+    message = f"{what} is not installed"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -680,23 +677,7 @@ def mypy(request, tmp_path_factory) -> Callable[[Path], tuple[int, str]]:
     combination's own modules are checked again only where their source differs from the last.
     """
     directory = mypy_cache_directory(request, tmp_path_factory)
-
-    def check(project: Path) -> tuple[int, str]:
-        # mypy raises the recursion limit and retunes the garbage collector for its own run.
-        recursion_limit, thresholds = sys.getrecursionlimit(), gc.get_threshold()
-        try:
-            with contextlib.chdir(project):
-                stdout, stderr, status = mypy_api.run(["--cache-dir", str(directory)])
-        finally:
-            sys.setrecursionlimit(recursion_limit)
-            gc.set_threshold(*thresholds)
-            # mypy keeps its first run's types of every library it read (over a million objects)
-            # alive in this process: out of the collector's way, each full collection of the
-            # later checks here would walk them all again, for seconds.
-            gc.freeze()
-        return status, stdout + stderr
-
-    return check
+    return functools.partial(mypy_in_process, cache=directory)
 
 
 def assert_project_tests_pass(

@@ -99,25 +99,37 @@ def run_mypy(projects: dict[str, Path], reports: dict[str, Report], work: Path, 
         if digest not in packages:
             shutil.copytree(source, work / "src" / digest)
         packages.setdefault(digest, []).append(name)
-    recursion_limit, thresholds = sys.getrecursionlimit(), gc.get_threshold()
-    try:
-        with contextlib.chdir(work):
-            stdout, stderr, status = mypy_api.run(["--cache-dir", str(cache)])
-    finally:
-        sys.setrecursionlimit(recursion_limit)
-        gc.set_threshold(*thresholds)
-        gc.freeze()  # as conftest.py's mypy fixture does, and why
-    assert status in (0, 1), stdout + stderr  # 2: mypy itself failed
-    for line in stdout.splitlines():
+    status, output = mypy_in_process(work, cache)
+    assert status in (0, 1), output  # 2: mypy itself failed
+    for line in output.splitlines():
         if match := MYPY_PROBLEM.match(line):
             for name in packages[match["package"]]:
                 # Named as in the project: src/<slug>/...
                 slug = projects[name].name
                 reports[name].mypy.append(line.replace(f"src/{match['package']}/", f"src/{slug}/", 1))
-    assert (status == 0) == (not any(report.mypy for report in reports.values())), stdout
+    assert (status == 0) == (not any(report.mypy for report in reports.values())), output
     for names in packages.values():
         for name in names:
             reports[name].same_package = [other for other in names if other != name]
+
+
+def mypy_in_process(directory: Path, cache: Path) -> tuple[int, str]:
+    """mypy run in ``directory`` as its CI runs it (configured by its ``pyproject.toml``), inside
+    this test process (``mypy.api``: no interpreter start, no import of mypy per run), with the
+    incremental cache ``cache``; its exit status and report."""
+    # mypy raises the recursion limit and retunes the garbage collector for its own run.
+    recursion_limit, thresholds = sys.getrecursionlimit(), gc.get_threshold()
+    try:
+        with contextlib.chdir(directory):
+            stdout, stderr, status = mypy_api.run(["--cache-dir", str(cache)])
+    finally:
+        sys.setrecursionlimit(recursion_limit)
+        gc.set_threshold(*thresholds)
+        # mypy keeps its first run's types of every library it read (over a million objects)
+        # alive in this process: out of the collector's way, each full collection of the later
+        # checks here would walk them all again, for seconds.
+        gc.freeze()
+    return status, stdout + stderr
 
 
 def check_projects(projects: dict[str, Path], work: Path, cache: Path) -> dict[str, Report]:

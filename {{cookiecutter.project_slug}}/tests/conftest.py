@@ -1,13 +1,13 @@
 {%- set standard_library = [
     "import asyncio" if cookiecutter.use_email_logging,
-    "import contextlib" if cookiecutter.use_database,
+    "import contextlib" if cookiecutter.use_database or cookiecutter.use_email_logging or cookiecutter.use_redis,
     "import gzip" if cookiecutter.use_sentry,
     "import json" if cookiecutter.use_sentry,
     "import os" if cookiecutter.use_database or cookiecutter.use_redis,
     "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
     "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
-    "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry,
-    "import time" if cookiecutter.use_email_logging,
+    "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis,
+    "import time" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis,
     "from email import message_from_bytes" if cookiecutter.use_email_logging,
     "from email.policy import default as email_policy" if cookiecutter.use_email_logging,
@@ -430,4 +430,45 @@ def sentry_sink():
     sentry_sdk.get_client().close()
     server.shutdown()
     server.server_close()
+{%- endif %}
+{%- if cookiecutter.use_email_logging or cookiecutter.use_redis %}
+
+
+class HungServer:
+    """A loopback port that accepts connections and never answers: an SMTP server that sends no
+    greeting, a Redis stopped with SIGSTOP. ``held`` has one connection per client call."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                self.held.append(self.listener.accept()[0])
+
+    def wait_for(self, count, seconds=5.0):
+        """Wait until ``count`` connections are held (or ``seconds`` have passed)."""
+        deadline = time.monotonic() + seconds
+        while len(self.held) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def release(self):
+        """Close every connection and the port: a client waiting for an answer gets an error."""
+        self.stop.set()
+        self.thread.join()
+        for connection in [*self.held, self.listener]:
+            connection.close()
+
+
+@pytest.fixture
+def hung_server():
+    server = HungServer()
+    yield server
+    server.release()
 {%- endif %}

@@ -1,8 +1,6 @@
 """Error reports by email, against a real SMTP server (aiosmtpd) on loopback."""
 
-import contextlib
 import logging
-import socket
 import ssl
 import threading
 import time
@@ -22,38 +20,6 @@ from conftest import {% if cookiecutter.use_database %}INSERTED, {% endif %}QUER
 
 MAIL_USER = "reports@example.com"
 MAIL_PASSWORD = "mail-password-value"
-
-
-class HungServer:
-    """A loopback port that accepts connections and never answers, not even an SMTP greeting."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.held = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.accept, daemon=True)
-        self.thread.start()
-
-    def accept(self):
-        while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                self.held.append(self.listener.accept()[0])
-
-    def release(self):
-        """Close every connection and the port: a client waiting for an answer gets an error."""
-        self.stop.set()
-        self.thread.join()
-        for connection in [*self.held, self.listener]:
-            connection.close()
-
-
-@pytest.fixture
-def hung_smtp_server():
-    server = HungServer()
-    yield server
-    server.release()
 
 
 @pytest.fixture
@@ -254,8 +220,8 @@ def test_a_down_server_is_reported_once_on_stderr(capsys, mail_app):
     assert "ConnectionRefusedError" in line
 
 
-def test_closing_counts_the_reports_a_hung_server_never_took(capsys, mail_app, hung_smtp_server):
-    app = mail_app(hung_smtp_server.port)
+def test_closing_counts_the_reports_a_hung_server_never_took(capsys, mail_app, hung_server):
+    app = mail_app(hung_server.port)
     client = app.test_client()
     [mail] = email_handler(app).listener.handlers
     # The send to the hung server would wait a day: whatever waited for it would never end.
@@ -270,7 +236,7 @@ def test_closing_counts_the_reports_a_hung_server_never_took(capsys, mail_app, h
     assert not closing.is_alive(), "closing waited for the hung server"
     [line] = [line for line in capsys.readouterr().err.splitlines() if "not emailed" in line]
     assert line == (
-        f"2 error reports were not emailed through 127.0.0.1:{hung_smtp_server.port} "
+        f"2 error reports were not emailed through 127.0.0.1:{hung_server.port} "
         "(2 still queued after 0.5 s, 0 failed to send; 0 repeats held back)"
     )
     # At exit, logging.shutdown takes each handler's lock: the send under way does not hold it.
@@ -279,7 +245,7 @@ def test_closing_counts_the_reports_a_hung_server_never_took(capsys, mail_app, h
     shutting_down.join(timeout=60)
     assert not shutting_down.is_alive(), "logging.shutdown waited for the hung server"
     # Let the abandoned sending thread fail now, inside this test, rather than later in another.
-    hung_smtp_server.release()
+    hung_server.release()
     queued = email_handler(app).queue
     deadline = time.monotonic() + 10
     while queued.unfinished_tasks and time.monotonic() < deadline:

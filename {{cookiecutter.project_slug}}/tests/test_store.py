@@ -7,13 +7,11 @@ Redis is away.
 {%- endif %}
 
 The tests that need a Redis server take it from ``TEST_REDIS_URL`` (``conftest.py``), and are
-skipped without it; a Redis that is away is a port that refuses connections, or a server that
-accepts them and never answers.
+skipped without it; a Redis that is away is a port that refuses connections, or one that accepts
+them and never answers (``conftest.HungServer``).
 """
 
 import logging
-import socket
-import threading
 import time
 
 import flask_limiter
@@ -122,56 +120,17 @@ def test_redis_away_keeps_the_limits_per_process_and_says_so_once(
     ]
 
 
-class HungRedis:
-    """A port that accepts connections and never answers: a Redis stopped with SIGSTOP."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.connections = []
-        self.thread = threading.Thread(target=self.accept, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
-
-    def accept(self):
-        while True:
-            try:
-                self.connections.append(self.listener.accept()[0])
-            except OSError:  # closed
-                return
-
-    def accepted(self, count, seconds=5.0):
-        """Wait until the server thread has accepted ``count`` connections (or ``seconds``)."""
-        deadline = time.monotonic() + seconds
-        while len(self.connections) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    def close(self):
-        self.listener.close()
-        for connection in self.connections:
-            connection.close()
-
-
-@pytest.fixture
-def hung_redis():
-    hung = HungRedis()
-    yield hung
-    hung.close()
-
-
 def test_a_redis_that_never_answers_costs_one_timeout_then_is_left_alone(
-    make_app, hung_redis, monkeypatch
+    make_app, hung_server, monkeypatch
 ):
-    client = limited_client(make_app, REDIS_URL=hung_redis.url)
+    client = limited_client(make_app, REDIS_URL=f"redis://127.0.0.1:{hung_server.port}/0")
     # An hour after the app was built (Flask-Limiter's clock of its tries starts then), and still
     # then: it would try the store again after 1, 2, 4 ... seconds, but no time passes here.
     later = time.time() + 3600
     monkeypatch.setattr(flask_limiter._extension.time, "time", lambda: later)
     assert statuses(client, 5) == [200, 200, 200, 429, 429]
-    hung_redis.accepted(1)
-    assert len(hung_redis.connections) == 1  # one call, by the first request; none since
+    hung_server.wait_for(1)
+    assert len(hung_server.held) == 1  # one call, by the first request; none since
 
 
 {%- if cookiecutter.use_email_logging %}
