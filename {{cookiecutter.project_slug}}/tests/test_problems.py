@@ -136,6 +136,7 @@ def test_a_browser_gets_the_types_page(client):
 def test_the_catalogue_lists_every_type(client):
     response = client.get("/problems"{% if cookiecutter.error_format == "both" %}, headers=ASK_FOR_JSON{% endif %})
     assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 {%- if cookiecutter.error_format == "html" %}
     for each in TYPES:
         assert f'href="/problems/{each.slug}"' in response.text

@@ -14,18 +14,14 @@ from flask import Blueprint, Flask, abort
 {%- if cookiecutter.error_format == "both" %}, request{% endif %}
 from werkzeug.wrappers import Response
 
+from .docs import not_sniffed
 {% if cookiecutter.error_format != "json" -%}
 from .errors.pages import CONTENT_SECURITY_POLICY
 {% endif -%}
 from .problems import TYPES, described
 
 bp = Blueprint("problems", __name__)
-
-
-@bp.after_request
-def not_sniffed(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+bp.after_request(not_sniffed)  # as the documentation's responses
 
 
 @bp.get("")

@@ -233,7 +233,7 @@ def type_schema(problem_type: ProblemType, base: str) -> dict[str, Any]:
     members required."""
     members = problem_type.members.items()
     return {
-        "description": f"{problem_type.title}: {problem_type.happens}",
+        "description": f"{problem_type.title}. {problem_type.happens}",
         "allOf": [{"$ref": "#/components/schemas/Problem"}],
         "required": sorted(problem_type.members),
         "properties": {

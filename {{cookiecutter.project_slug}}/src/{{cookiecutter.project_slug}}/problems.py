@@ -106,7 +106,7 @@ TAKEN = ProblemType(
     "taken",
     409,
     "Value taken",
-    happens="A value that must be unique (a name, a code) is a stored row's already, however it "
+    happens="Another stored row has this value of a unique field (a name, a code), however it "
     "was typed.",
     retry="Not as it is: choose another value for the fields that errors points at.",
     retryable=False,
