@@ -24,6 +24,7 @@ UNUSED = {
         f"{PACKAGE}/templates/base.html",
         f"{PACKAGE}/templates/errors",
         f"{PACKAGE}/templates/index.html",
+        f"{PACKAGE}/templates/problems",
         "tests/test_negotiation.py",
         "tests/test_pages.py",
     ],

@@ -72,26 +72,30 @@ answers = {{}}
 for name, response in tried.items():
     problem = response.get_json(silent=True) or {{}}
     pointers = sorted(error["pointer"] for error in problem.get("errors", []))
-    answers[name] = [response.status_code, pointers, problem.get("referred_to_by")]
+    answers[name] = [
+        response.status_code, pointers, problem.get("referred_to_by"), problem.get("type")
+    ]
 print(json.dumps(answers))
 """
+INVALID = "/problems/invalid"
 EXPECTED = {
-    "created": [201, [], None],
-    "a whole float, no note": [201, [], None],
-    "a code that is taken": [409, ["#/code"], None],
-    "a code with a zero-width space": [422, ["#/code"], None],
-    "an item that does not exist": [422, ["#/item_id"], None],
-    "a negative item": [422, ["#/item_id"], None],
-    "an item past 32 bits": [422, ["#/item_id"], None],
-    "a total past 64 bits": [422, ["#/total_cents"], None],
-    "a zero quantity": [422, ["#/quantity"], None],
-    "a note too long": [422, ["#/note"], None],
-    "deleting the ordered item": [409, [], ["order"]],
+    "created": [201, [], None, None],
+    "a whole float, no note": [201, [], None, None],
+    "a code that is taken": [409, ["#/code"], None, "/problems/order-code-taken"],
+    "a code with a zero-width space": [422, ["#/code"], None, INVALID],
+    "an item that does not exist": [422, ["#/item_id"], None, "/problems/unknown-reference"],
+    "a negative item": [422, ["#/item_id"], None, "/problems/unknown-reference"],
+    "an item past 32 bits": [422, ["#/item_id"], None, INVALID],
+    "a total past 64 bits": [422, ["#/total_cents"], None, INVALID],
+    "a zero quantity": [422, ["#/quantity"], None, INVALID],
+    "a note too long": [422, ["#/note"], None, INVALID],
+    "deleting the ordered item": [409, [], ["order"], "/problems/referred-to"],
 }
 SECTION = re.compile(r"^### Add a resource\n(.*?)^## ", re.MULTILINE | re.DOTALL)
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 DIFF_BLOCK = re.compile(r"^```diff\n(.*?)^```", re.MULTILINE | re.DOTALL)
 TRY_IT_END = "curl -i localhost:5000/openapi.json"
+RECORD_THE_TYPES = "uv run pytest tests/test_problems.py --record-problem-types"
 
 
 def flask(project: Path, *arguments: str, database: str) -> None:
@@ -116,12 +120,27 @@ def follow_the_walk_through(project: Path, answers: dict, tmp_path: Path) -> Non
     package = project / "src" / project.name
     readme = (project / "README.md").read_text(encoding="utf-8")
     section = SECTION.search(readme)[1]
-    models, schemas, views, *registration = PYTHON_BLOCK.findall(section)
+    problem_type, models, schemas, views, *registration = PYTHON_BLOCK.findall(section)
     [diff] = DIFF_BLOCK.findall(section)
     blueprints = answers["layout"] == "blueprints"
     views_module = package / ("api/views.py" if blueprints else "views.py")
     parent = ".." if blueprints else "."
 
+    edit(
+        package / "problems.py",
+        "\n# Every type, in the order of the catalogue.\n",
+        f"{problem_type}\n# Every type, in the order of the catalogue.\n",
+    )
+    edit(
+        package / "problems.py",
+        "    DATABASE_UNAVAILABLE,\n)",
+        "    DATABASE_UNAVAILABLE,\n    ORDER_CODE_TAKEN,\n)",
+    )
+    edit(
+        package / "models.py",
+        "from .database import Model\n",
+        "from .database import Model\nfrom .problems import ORDER_CODE_TAKEN\n",
+    )
     append(package / "models.py", models)
     edit(
         package / "schemas.py",
@@ -135,6 +154,7 @@ def follow_the_walk_through(project: Path, answers: dict, tmp_path: Path) -> Non
         f"from {parent}models import ID_MAX, Item, Order",
     )
     edit(views_module, "ItemIn, ItemOut\n", "ItemIn, ItemOut, OrderIn, OrderOut\n")
+    edit(views_module, "REFERRED_TO, TAKEN\n", "ORDER_CODE_TAKEN, REFERRED_TO, TAKEN\n")
     if not blueprints:  # the registration goes at the end of init_app, the module's last lines
         append(views_module, registration[0].strip("\n").replace("\n\n", "\n"))
     append(views_module, views)
@@ -156,6 +176,13 @@ def follow_the_walk_through(project: Path, answers: dict, tmp_path: Path) -> Non
     edit(revision, "\n".join(context), "\n".join(added + context))
     # The README's blocks, appended as they are: ruff format puts their blank lines right.
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "."], cwd=project, check=True)
+    # "Record the new problem type", with the README's command (pytest run as the tests run it).
+    assert RECORD_THE_TYPES in section
+    record = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *RECORD_THE_TYPES.split()[3:]]
+    environment = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(record, cwd=project, env=environment, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "order-code-taken" in (project / "tests" / "problem_types.json").read_text(encoding="utf-8")
 
 
 def commit_passes_every_hook(project: Path, shell, tmp_path: Path) -> None:

@@ -83,6 +83,23 @@ def test_error_page_in_a_real_browser(bakery, tmp_path, answers, path, status, h
 
 
 @pytest.mark.parametrize("answers", HTML_FORMATS)
+def test_a_problem_types_page_in_a_real_browser(bakery, tmp_path, answers):
+    """The page a problem's type links to, as a person who follows the link sees it."""
+    project = bakery(answers)
+    name = f"{combination_id(answers)}-problem-type.png"
+    with serve_with_failing_route(project, tmp_path) as port:
+        url = f"http://127.0.0.1:{port}/problems/taken"
+        dom = open_in_chromium(url, SCREENSHOTS / name, tmp_path / "p")
+    assert "<header>" in dom and "Flask Service</a>" in dom
+    assert '<p class="status">409</p>' in dom and "<h1>Value taken</h1>" in dom
+    assert "<p>Type: <code>/problems/taken</code></p>" in dom
+    assert "<h2>Does trying again help?</h2>" in dom and "choose another value" in dom
+    assert "<dt><code>errors</code></dt>" in dom
+    example = re.search(r'<pre class="example">(.*?)</pre>', dom, re.DOTALL)[1]
+    assert '"type": "/problems/taken"' in example and '"pointer": "#/name"' in example
+
+
+@pytest.mark.parametrize("answers", HTML_FORMATS)
 def test_missing_error_templates_still_get_an_answer_from_gunicorn(bakery, tmp_path, answers):
     """Without the error templates (TemplateNotFound is an OSError, which gunicorn's sync worker
     takes for a socket error), every error still gets its status and a body."""

@@ -4,6 +4,7 @@
     "import gzip" if cookiecutter.use_sentry,
     "import json" if cookiecutter.use_sentry,
     "import os" if cookiecutter.use_database or cookiecutter.use_redis,
+    "import re" if cookiecutter.error_format != "json",
     "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
     "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis,
@@ -84,6 +85,29 @@ def refused(response):
 {%- else %}
     return [f"{error['pointer']}: {error['detail']}" for error in response.json["errors"]]
 {%- endif %}
+
+
+def problem_type(response):
+    """An error's problem type: the problem's ``type``, or the type its page links to
+    (``about:blank`` where it links to none)."""
+{%- if cookiecutter.error_format == "json" %}
+    return response.json["type"]
+{%- else %}
+{%- if cookiecutter.error_format == "both" %}
+    if response.mimetype == "application/problem+json":
+        return response.json["type"]
+{%- endif %}
+    found = re.search(r'<p class="type">What this error means: <a href="([^"]+)">', response.text)
+    return found[1] if found else "about:blank"
+{%- endif %}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--record-problem-types",
+        action="store_true",
+        help="record problems.TYPES in tests/problem_types.json (see tests/test_problems.py)",
+    )
 
 
 def fail():

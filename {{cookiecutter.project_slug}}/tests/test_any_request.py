@@ -19,6 +19,9 @@ from werkzeug.http import parse_accept_header
 {%- endif %}
 
 from {{ cookiecutter.project_slug }} import create_app
+from {{ cookiecutter.project_slug }}.problems import TYPES
+
+from conftest import problem_type
 
 PROBLEM = "application/problem+json"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -26,6 +29,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 VARIABLE = re.compile(r"<[^<>]+>")
 VALUES = ["1", "2147483648"]
 WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+REGISTERED_TYPES = {f"/problems/{each.slug}" for each in TYPES}
 
 # Header values as WSGI hands them to the app: Latin-1 text, without the line breaks and NUL that
 # the HTTP server refuses before the app is called.
@@ -130,9 +134,12 @@ def body_status(response) -> int:
     return int(re.search(r'<p class="status">(\d+)</p>', response.get_data(as_text=True))[1])
 
 
-def test_no_request_is_a_server_error_or_a_report(app, caplog):
+def test_no_request_is_a_server_error_or_a_report_and_every_error_has_a_known_type(app, caplog):
+    """Every error is of a registered problem type (whose page the test then opens), or
+    ``about:blank``."""
     client = app.test_client()
     limit = app.config["MAX_CONTENT_LENGTH"]
+    seen = set()
 
     @settings(
         max_examples=150,
@@ -156,6 +163,10 @@ def test_no_request_is_a_server_error_or_a_report(app, caplog):
             assert response.mimetype == expected_media_type(request["path"], accept)
             assert body_status(response) == status
             assert request_id in response.get_data(as_text=True)
+            seen.add(problem_type(response))
 
     with caplog.at_level(logging.INFO):
         check()
+    assert seen <= {*REGISTERED_TYPES, "about:blank"}
+    for uri in seen - {"about:blank"}:
+        assert client.get(uri).status_code == 200, uri

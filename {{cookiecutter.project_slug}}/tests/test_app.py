@@ -204,7 +204,7 @@ def test_check_config_refuses_what_create_app_refuses(production_environment):
 {%- if cookiecutter.error_format == "json" %}
 
 
-def test_the_index_links_the_api_the_probes_and_the_docs(client):
+def test_the_index_links_the_api_the_probes_the_docs_and_the_problem_types(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -216,6 +216,7 @@ def test_the_index_links_the_api_the_probes_and_the_docs(client):
         "readiness": "/readyz",
         "openapi": "/openapi.json",
         "docs": "/docs",
+        "problems": "/problems",
     }
     assert client.get(links["readiness"]).status_code == 200
 {%- else %}
@@ -224,10 +225,12 @@ def test_the_index_links_the_api_the_probes_and_the_docs(client):
         "health": "/healthz",
         "openapi": "/openapi.json",
         "docs": "/docs",
+        "problems": "/problems",
     }
 {%- endif %}
     assert client.get(links["health"]).status_code == 200
     assert client.get(links["openapi"]).status_code == 200
+    assert client.get(links["problems"]).status_code == 200
     assert client.get(links["docs"]).status_code == 200
     # The collection takes POST only: a GET finds it there, and says so (405 and Allow, not 404).
     response = client.get(links["items"])

@@ -24,7 +24,7 @@ from {{ cookiecutter.project_slug }}.database import MIGRATIONS, Model, alembic,
 from {{ cookiecutter.project_slug }}.errors import database as database_errors
 from {{ cookiecutter.project_slug }}.models import Item
 
-from conftest import INSERTED, refused
+from conftest import INSERTED, problem_type, refused
 
 # What a probe or a script sends: the readiness problem, rather than a page for a person.
 ASK_FOR_JSON = {"Accept": "application/json"}
@@ -142,6 +142,7 @@ def test_a_duplicate_name_is_a_409_pointing_at_the_name(client):
     client.post("/api/items", json={"name": "Teapot"})
     response = client.post("/api/items", json={"name": "Teapot"})
     assert response.status_code == 409
+    assert problem_type(response) == "/problems/taken"
 {%- if cookiecutter.error_format == "html" %}
     assert "#/name: is taken" in response.text
 {%- else %}
@@ -210,6 +211,7 @@ def test_a_reference_to_a_missing_row_is_a_422_pointing_at_its_column(app, notes
     app.add_url_rule("/note/<int:item_id>", "note", store_a_note(notes), methods=["POST"])
     response = app.test_client().post("/note/999", headers=ASK_FOR_JSON)
     assert response.status_code == 422
+    assert problem_type(response) == "/problems/unknown-reference"
     assert refused(response) == ["#/item_id: refers to no existing item"]
     assert not error_records(caplog)
 
@@ -307,6 +309,7 @@ def test_a_core_delete_of_an_item_in_use_is_a_409_naming_the_table(app, notes, c
     item_id = an_item_with_a_note(app, notes)
     response = run(app, lambda: db.session.execute(sa.delete(Item).where(Item.id == item_id)))
     assert response.status_code == 409
+    assert problem_type(response) == "/problems/referred-to"
     assert "This item is referred to by rows of item_note" in response.text
     assert not error_records(caplog)
 
@@ -319,6 +322,7 @@ def test_changing_the_key_of_an_item_in_use_is_a_409(app, notes, caplog):
 
     response = run(app, change_the_key)
     assert response.status_code == 409
+    assert problem_type(response) == "/problems/referred-to"
     assert "This item is referred to by rows of item_note" in response.text
 
 
@@ -363,6 +367,7 @@ def test_deleting_an_item_another_row_refers_to_is_a_409_naming_that_table(app, 
     assert client.post(f"/note/{item['id']}").status_code == 200
     response = client.delete(location, headers=ASK_FOR_JSON)
     assert response.status_code == 409
+    assert problem_type(response) == "/problems/referred-to"
     assert "This item is referred to by rows of item_note" in response.text
 {%- if cookiecutter.error_format != "html" %}
     assert response.json["referred_to_by"] == ["item_note"]
@@ -426,6 +431,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(make_app, caplog):
     response = client.post("/api/items", json={"name": "Teapot"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
+    assert problem_type(response) == "/problems/database-unavailable"
     [record] = error_records(caplog)
     assert isinstance(record.exc_info[1].__cause__, sa.exc.OperationalError)
 
@@ -532,6 +538,7 @@ def test_an_sqlite_file_that_cannot_be_opened_is_a_503(make_app, tmp_path):
     response = client.post("/api/items", json={"name": "Teapot"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
+    assert problem_type(response) == "/problems/database-unavailable"
 
 
 def rename_items(attempts, conflicting):

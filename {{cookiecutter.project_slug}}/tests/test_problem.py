@@ -8,12 +8,12 @@ from {{ cookiecutter.project_slug }}.errors import APIError
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(response, status):
+def problem(response, status, type="about:blank"):
     assert response.status_code == status
     assert response.mimetype == PROBLEM_JSON
     body = response.json
     assert body["status"] == status
-    assert body["type"] == "about:blank"
+    assert body["type"] == type
     assert body["request_id"] == response.headers["X-Request-ID"]
     return body
 
@@ -34,8 +34,8 @@ def test_abort_description_becomes_the_detail(client):
 
 
 def test_validation_error_lists_what_is_wrong(client):
-    body = problem(client.post("/api/items", json={"name": ""}), 422)
-    assert body["title"] == "Unprocessable Entity"
+    body = problem(client.post("/api/items", json={"name": ""}), 422, "/problems/invalid")
+    assert body["title"] == "Invalid request body"
     assert body["errors"] == [
         {"detail": "String should have at least 1 character", "pointer": "#/name"}
     ]
@@ -59,7 +59,9 @@ def test_wrong_content_type_problem_names_it(client):
 
 def test_oversized_body_is_a_413_problem(make_app):
     client = make_app(MAX_CONTENT_LENGTH=64).test_client()
-    problem(client.post("/api/items", json={"name": "M" * 100}), 413)
+    response = client.post("/api/items", json={"name": "M" * 100})
+    body = problem(response, 413, "/problems/body-too-large")
+    assert body["title"] == "Request body too large"
 
 
 def test_unhandled_exception_is_a_generic_problem(client):

@@ -59,11 +59,13 @@ def test_a_client_over_the_default_limit_gets_a_429_with_retry_after(limited):
     assert 1 <= int(fields["reset"]) <= 60
 {%- if cookiecutter.error_format == "html" %}
     assert response.mimetype == "text/html"
-    assert "Too Many Requests" in response.get_data(as_text=True)
+    assert "Rate limit reached" in response.get_data(as_text=True)
+    assert 'href="/problems/rate-limited"' in response.get_data(as_text=True)
 {%- else %}
     problem = response.get_json()
     assert response.mimetype == "application/problem+json"
-    assert problem["status"] == 429 and problem["title"] == "Too Many Requests"
+    assert problem["status"] == 429 and problem["title"] == "Rate limit reached"
+    assert problem["type"] == "/problems/rate-limited"
     assert problem["detail"].startswith("Too many requests: the limit is 3 per 1 minute.")
     assert problem["request_id"] == response.headers["X-Request-ID"]
 {%- endif %}

@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Flask
 {%- set modules = [
+    "catalogue",
     "database" if cookiecutter.use_database,
     "docs",
     "errors",
     "framing",
     "health",
     "openapi",
+    "problems" if cookiecutter.use_database,
     "proxies",
     "ratelimits",
     "readiness" if cookiecutter.use_database,
@@ -79,11 +81,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     readiness.init_app(app)
 {%- endif %}
 {%- if cookiecutter.use_database %}
-    openapi.init_app(app, references=database.foreign_key_fields)
+    openapi.init_app(
+        app, references=database.foreign_key_fields, reference_type=problems.UNKNOWN_REFERENCE
+    )
 {%- else %}
     openapi.init_app(app)
 {%- endif %}
     docs.init_app(app)
+    catalogue.init_app(app)
     ratelimits.init_app(app)  # once every route is there
     return app
 

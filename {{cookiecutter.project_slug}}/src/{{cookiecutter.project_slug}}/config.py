@@ -25,6 +25,9 @@ SECRET_KEY_MIN_LENGTH = 32
 # (every subdomain too) and a port (which Flask ignores), never a URL.
 HOST = re.compile(r"\.?[^\s/:@]+(:[0-9]+)?")
 
+# A path, or an http(s) URL, ending with a slash: what a problem type's slug follows.
+URI_BASE = re.compile(r"(https?://[^\s/?#]+)?/[^\s?#]*/")
+
 
 class ConfigError(click.ClickException):
     """An environment variable holds a value the app cannot use.
@@ -91,6 +94,19 @@ def _hosts(environ: Mapping[str, str]) -> list[str] | None:
     return hosts or None
 
 
+def _problem_type_base(environ: Mapping[str, str]) -> str:
+    """Where the problem types' pages are: this service's ``/problems/`` unless a team publishes
+    its catalogue elsewhere (``https://docs.example.com/problems/``). A type's URI is this and its
+    slug, so it ends with a slash."""
+    value = environ.get("PROBLEM_TYPE_BASE", "").strip() or "/problems/"
+    if not URI_BASE.fullmatch(value):
+        raise ConfigError(
+            "PROBLEM_TYPE_BASE must be a path such as /problems/ or an http(s) URL such as "
+            f"https://docs.example.com/problems/, ending with a slash, not {value!r}"
+        )
+    return value
+
+
 def _rate_limits(environ: Mapping[str, str], name: str) -> str:
     """Limits such as ``100/minute;2000/hour``, or empty for none; checked here, since a limit that
     cannot be read would otherwise fail every request."""
@@ -144,6 +160,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         "PROXY_HOPS": _integer(environ, "PROXY_HOPS", 0, maximum=10),
         "LOG_LEVEL": _log_level(environ),
         "LOG_FORMAT": _choice(environ, "LOG_FORMAT", ("text", "json")),
+        "PROBLEM_TYPE_BASE": _problem_type_base(environ),
         # Empty, the default: no limit. Each route has its own count of RATELIMIT_DEFAULT per
         # client; RATELIMIT_APPLICATION counts every request of a client together.
         "RATELIMIT_DEFAULT": _rate_limits(environ, "RATELIMIT_DEFAULT"),

@@ -4,7 +4,7 @@ A view says once what it takes and what it answers, and both the validation and 
 follow from that::
 
     @bp.post("/items")
-    @operation("Create an item", response=ItemOut, status=201, errors=(409, 503))
+    @operation("Create an item", response=ItemOut, status=201, errors=(TAKEN,))
     @body(ItemIn)
     def create_item(item: ItemIn) -> ...
 
@@ -14,7 +14,9 @@ Flask's 400 and another content type its 415, so every failure goes through the 
 handler. ``operation`` records the rest; the document lists, for each route, the statuses it can
 answer: the ones a body brings (400, 413, 415, 422), a 404 where the URL has a parameter, a 429
 wherever a rate limit can apply (the limits are set at run time), a 500 everywhere, and the ones a
-view declares. The tests check that every route has an ``operation``.
+view declares; and for each status, the problem types (``problems.py``) it can have, each with an
+example, so that a client can branch on them. The tests check that every route has an
+``operation``.
 """
 
 import functools
@@ -33,6 +35,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import FloatConverter, IntegerConverter, UUIDConverter
 
 from .errors import ValidationError
+from .problems import BODY_TOO_LARGE, INVALID, RATE_LIMITED, TYPES, ProblemType, example
 from .proxies import PROBES
 from .request_id import HEADER as REQUEST_ID_HEADER
 
@@ -41,12 +44,13 @@ R = TypeVar("R")
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 PROBLEM = "application/problem+json"
-BODY_ERRORS = (400, 413, 415, 422)
 # Where an app keeps the function that names the fields of a body model referring to stored rows
 # (a database's foreign keys), given to ``init_app``: the document marks each such operation with
 # their pointers (``x-references``), for no schema can say whether the row a reference names
 # exists; when it does not, the answer to schema-valid data is a 422 pointing at the field.
 REFERENCES = "openapi.references"
+# Where an app keeps the type of the 422 that answers a reference to a row that does not exist.
+REFERENCE_TYPE = "openapi.reference_type"
 # Where the decorators leave their records on a view.
 OPERATION = "__openapi__"
 BODY = "__openapi_body__"
@@ -64,8 +68,17 @@ PROBLEM_SCHEMA = {
     "description": "Problem details (RFC 9457).",
     "required": ["type", "title", "status", "detail", "request_id"],
     "properties": {
-        "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
-        "title": {"type": "string", "description": "The status's standard phrase."},
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "default": "about:blank",
+            "description": "What kind of error this is: one of the service's problem types, whose "
+            "page is at this URI, or about:blank, when the status says it all.",
+        },
+        "title": {
+            "type": "string",
+            "description": "The type's title, or for about:blank the status's standard phrase.",
+        },
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string", "description": "What went wrong, for a person to read."},
         "instance": {"type": "string", "format": "uri-reference"},
@@ -101,7 +114,7 @@ class Operation:
     status: int = 200
     media_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
-    errors: tuple[int, ...] = ()
+    errors: tuple[int | ProblemType, ...] = ()
     problems: tuple[int, ...] = ()
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -127,15 +140,16 @@ def operation(
     status: int = 200,
     media_type: str = "application/json",
     headers: Mapping[str, str] | None = None,
-    errors: Iterable[int] = (),
+    errors: Iterable[int | ProblemType] = (),
     problems: Iterable[int] = (),
     links: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Describe a view for the document.
 
     ``response`` is the model of a JSON success body (answered with ``status``), ``headers`` the
-    success response's headers (name: description), ``errors`` the statuses the view can answer
-    beyond those the document adds by itself, ``problems`` those it answers as problem details
+    success response's headers (name: description), ``errors`` the problem types
+    (``problems.TYPES``) and the statuses of ``about:blank`` problems the view can answer beyond
+    those the document adds by itself, ``problems`` those it answers as problem details
     itself whatever the app's error format, and ``links`` OpenAPI links from the success.
     """
     described = Operation(
@@ -209,11 +223,70 @@ def error_media_types(path: str) -> tuple[str, ...]:
 {%- endif %}
 
 
-def error_response(status: int, media_types: Iterable[str]) -> dict[str, Any]:
+def type_schema_name(problem_type: ProblemType) -> str:
+    """``taken`` is ``TakenProblem``; ``database-unavailable``, ``DatabaseUnavailableProblem``."""
+    return "".join(word.capitalize() for word in problem_type.slug.split("-")) + "Problem"
+
+
+def type_schema(problem_type: ProblemType, base: str) -> dict[str, Any]:
+    """A problem of this type: ``Problem`` with its type, title and status fixed, and its
+    members required."""
+    members = problem_type.members.items()
+    return {
+        "description": f"{problem_type.title}. {problem_type.happens}",
+        "allOf": [{"$ref": "#/components/schemas/Problem"}],
+        "required": sorted(problem_type.members),
+        "properties": {
+            "type": {"const": f"{base}{problem_type.slug}"},
+            "title": {"const": problem_type.title},
+            "status": {"const": problem_type.status},
+            **{
+                name: {**member.schema, "description": member.description}
+                for name, member in members
+            },
+        },
+    }
+
+
+def problem_schema(types: list[ProblemType], blank: bool, base: str) -> dict[str, Any]:
+    """One of ``types``, told apart by their ``type``; or ``about:blank`` where ``blank``."""
+    if not types:
+        return {"$ref": "#/components/schemas/Problem"}
+    refs = {
+        f"{base}{each.slug}": f"#/components/schemas/{type_schema_name(each)}" for each in types
+    }
+    variants: list[dict[str, Any]] = [{"$ref": ref} for ref in refs.values()]
+    if blank:
+        variants.append(
+            {
+                "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                "properties": {"type": {"const": "about:blank"}},
+            }
+        )
+    elif len(variants) == 1:
+        return variants[0]
+    schema: dict[str, Any] = {"oneOf": variants}
+    if not blank:  # every variant is a registered type: a client's generator can branch on them
+        schema["discriminator"] = {"propertyName": "type", "mapping": refs}
+    return schema
+
+
+def error_response(
+    status: int, media_types: Iterable[str], kinds: set[ProblemType | None], base: str
+) -> dict[str, Any]:
+    """A status's response: ``kinds`` are the problem types it can have, ``None`` for
+    ``about:blank``."""
+    types = [each for each in TYPES if each in kinds]
     content: dict[str, Any] = {}
     for media_type in media_types:
-        schema = {"$ref": "#/components/schemas/Problem"} if media_type == PROBLEM else {}
-        content[media_type] = {"schema": schema or {"type": "string"}}
+        if media_type != PROBLEM:
+            content[media_type] = {"schema": {"type": "string"}}
+            continue
+        content[media_type] = {"schema": problem_schema(types, None in kinds, base)}
+        if types:
+            content[media_type]["examples"] = {
+                each.slug: {"summary": each.title, "value": example(each)} for each in types
+            }
     headers: dict[str, Any] = {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}}
     if status in {429, 503}:
         headers["Retry-After"] = {
@@ -224,12 +297,15 @@ def error_response(status: int, media_types: Iterable[str]) -> dict[str, Any]:
     if status == 429:
         for name, description in RATE_LIMIT_FIELDS.items():
             headers[name] = {"description": description, "required": True, "schema": STRING}
-    return {"description": HTTP_STATUS_CODES[status], "headers": headers, "content": content}
+    response = {"description": HTTP_STATUS_CODES[status], "headers": headers, "content": content}
+    if types:  # whatever the media type, a page as well: the types this status can have
+        response["x-problem-types"] = [f"{base}{each.slug}" for each in types]
+    return response
 
 
 def is_documentation(endpoint: str) -> bool:
     """Whether ``endpoint`` serves the documentation, which is not part of the API it describes."""
-    return endpoint in {"openapi_document", "static"} or endpoint.startswith("docs.")
+    return endpoint in {"openapi_document", "static"} or endpoint.startswith(("docs.", "problems."))
 
 
 def describe(
@@ -254,17 +330,28 @@ def describe(
         success["content"] = {described.media_type: {"schema": {"type": "string"}}}
     if described.links:
         success["links"] = dict(described.links)
-    statuses = {500, *described.errors, *described.problems}
+    # Each status the operation can answer, with its problems' types (None: about:blank).
+    answers: dict[int, set[ProblemType | None]] = {500: {None}}
+    declared: list[int | ProblemType | None] = [*described.errors, *described.problems]
     if model is not None:
-        statuses.update(BODY_ERRORS)
+        declared += [400, BODY_TOO_LARGE, 415, INVALID]
     if rule.arguments:
-        statuses.add(404)
+        declared.append(404)
     if limited:
-        statuses.add(429)
+        declared.append(RATE_LIMITED)
+    fields = references(model) if model is not None else []
+    if fields:
+        declared.append(current_app.extensions.get(REFERENCE_TYPE))
+    for each in declared:
+        if isinstance(each, ProblemType):
+            answers.setdefault(each.status, set()).add(each)
+        elif each is not None:
+            answers.setdefault(each, set()).add(None)
     responses: dict[str, Any] = {str(described.status): success}
-    for status in sorted(statuses):
+    base = current_app.config["PROBLEM_TYPE_BASE"]
+    for status, kinds in sorted(answers.items()):
         media_types = (PROBLEM,) if status in described.problems else error_media_types(rule.rule)
-        responses[str(status)] = error_response(status, media_types)
+        responses[str(status)] = error_response(status, media_types, kinds, base)
     parameters: list[dict[str, Any]] = [{"$ref": "#/components/parameters/RequestId"}]
     parameters += [path_parameter(rule, name) for name in sorted(rule.arguments)]
     document: dict[str, Any] = {
@@ -279,7 +366,7 @@ def describe(
             "required": True,
             "content": {"application/json": {"schema": schema}},
         }
-        if fields := references(model):
+        if fields:
             document["x-references"] = [pointer((field,)) for field in fields]
     return document
 
@@ -303,12 +390,17 @@ def build_document(app: Flask) -> dict[str, Any]:
         if described.response is not None:
             models.append((described.response, "serialization"))
     _, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    base = app.config["PROBLEM_TYPE_BASE"]
     return {
         "openapi": "3.1.0",
         "info": {"title": app.name, "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": {**schemas.get("$defs", {}), "Problem": PROBLEM_SCHEMA},
+            "schemas": {
+                **schemas.get("$defs", {}),
+                "Problem": PROBLEM_SCHEMA,
+                **{type_schema_name(each): type_schema(each, base) for each in TYPES},
+            },
             "parameters": {
                 "RequestId": {
                     "name": REQUEST_ID_HEADER,
@@ -340,10 +432,14 @@ def openapi_document() -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def init_app(
-    app: Flask, references: Callable[[type[pydantic.BaseModel]], list[str]] | None = None
+    app: Flask,
+    references: Callable[[type[pydantic.BaseModel]], list[str]] | None = None,
+    reference_type: ProblemType | None = None,
 ) -> None:
     """Serve the document; ``references`` names the fields of a body model that refer to stored
-    rows."""
+    rows, and ``reference_type`` is the type of the 422 that answers a reference to no row."""
     if references is not None:
         app.extensions[REFERENCES] = references
+    if reference_type is not None:
+        app.extensions[REFERENCE_TYPE] = reference_type
     app.add_url_rule("/openapi.json", view_func=openapi_document)

@@ -7,6 +7,7 @@ from flask import Flask, abort, {% if cookiecutter.error_format == "json" %}curr
 from .database import db, in_transaction
 from .models import ID_MAX, Item
 from .openapi import body, operation
+from .problems import DATABASE_UNAVAILABLE, REFERRED_TO, TAKEN
 from .schemas import {% if cookiecutter.error_format == "json" %}Index, {% endif %}ItemIn, ItemOut
 {%- else %}
 from flask import Flask, abort{% if cookiecutter.error_format == "json" %}, current_app, url_for{% else %}, render_template{% endif %}
@@ -36,6 +37,7 @@ def index() -> dict[str, object]:
 {%- endif %}
             "openapi": url_for("openapi_document"),
             "docs": url_for("docs.page"),
+            "problems": url_for("problems.catalogue"),
         },
     }
 {%- else %}
@@ -48,7 +50,7 @@ def index() -> str:
 {%- if cookiecutter.use_database %}
 
 
-@operation("An item", response=ItemOut, errors=(503,))
+@operation("An item", response=ItemOut, errors=(DATABASE_UNAVAILABLE,))
 def get_item(item_id: int) -> dict[str, Any]:
     item = db.session.get(Item, item_id)
     if item is None:
@@ -67,7 +69,7 @@ def add_item(name: str) -> Item:
     response=ItemOut,
     status=201,
     headers={"Location": "The new item's URL."},
-    errors=(409, 503),
+    errors=(TAKEN, DATABASE_UNAVAILABLE),
     links={"item": {"operationId": "get_item", "parameters": {"item_id": "$response.body#/id"}}},
 )
 @body(ItemIn)
@@ -89,7 +91,7 @@ def remove_item(item_id: int) -> None:
     db.session.delete(item)
 
 
-@operation("Delete an item", status=204, errors=(409, 503))
+@operation("Delete an item", status=204, errors=(REFERRED_TO, DATABASE_UNAVAILABLE))
 def delete_item(item_id: int) -> tuple[str, int]:
     # An item that other rows refer to stays: a 409 names the table that refers to it.
     in_transaction(remove_item, item_id)

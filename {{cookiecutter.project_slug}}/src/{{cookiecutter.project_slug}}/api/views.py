@@ -6,6 +6,7 @@ from flask import Blueprint, abort, url_for
 from ..database import db, in_transaction
 from ..models import ID_MAX, Item
 from ..openapi import body, operation
+from ..problems import DATABASE_UNAVAILABLE, REFERRED_TO, TAKEN
 from ..schemas import ItemIn, ItemOut
 
 bp = Blueprint("api", __name__)
@@ -13,7 +14,7 @@ bp = Blueprint("api", __name__)
 
 # The id column's largest value: a larger id in the URL is a 404, not a database error.
 @bp.get("/items/<int(max=2147483647):item_id>")
-@operation("An item", response=ItemOut, errors=(503,))
+@operation("An item", response=ItemOut, errors=(DATABASE_UNAVAILABLE,))
 def get_item(item_id: int) -> dict[str, Any]:
     item = db.session.get(Item, item_id)
     if item is None:
@@ -33,7 +34,7 @@ def add_item(name: str) -> Item:
     response=ItemOut,
     status=201,
     headers={"Location": "The new item's URL."},
-    errors=(409, 503),
+    errors=(TAKEN, DATABASE_UNAVAILABLE),
     links={"item": {"operationId": "get_item", "parameters": {"item_id": "$response.body#/id"}}},
 )
 @body(ItemIn)
@@ -56,7 +57,7 @@ def remove_item(item_id: int) -> None:
 
 
 @bp.delete("/items/<int:item_id>")
-@operation("Delete an item", status=204, errors=(409, 503))
+@operation("Delete an item", status=204, errors=(REFERRED_TO, DATABASE_UNAVAILABLE))
 def delete_item(item_id: int) -> tuple[str, int]:
     # An item that other rows refer to stays: a 409 names the table that refers to it.
     in_transaction(remove_item, item_id)

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 {% if cookiecutter.use_database -%}
 from ..database import db
 {% endif -%}
+from ..problems import INVALID, ProblemType
 from ..request_id import request_id
 {%- if cookiecutter.error_format == "both" %}
 from .negotiation import negotiated_response as error_response
@@ -36,32 +37,56 @@ RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "request_id"}
 
 
 class APIError(HTTPException):
-    """An error the API reports to its client: ``raise APIError("Name is required", status=422)``.
+    """An error the API reports to its client, of a type from ``problems.TYPES`` (which gives its
+    status), ``raise APIError("The name is taken.", type=TAKEN, errors=[...])``, or of no type
+    beyond its status (``about:blank``), ``raise APIError("Closed on Sundays.", status=409)``.
 
-    Keyword arguments become extension members of the problem details. Flask finds handlers for
-    an ``APIError`` by its class, not its status: ``@app.errorhandler(422)`` does not see it.
+    Keyword arguments become extension members of the problem details; a type's members are
+    required. Flask finds handlers for an ``APIError`` by its class, not its status:
+    ``@app.errorhandler(422)`` does not see it.
     """
 
-    def __init__(self, detail: str, status: int = 400, **extensions: object) -> None:
+    def __init__(
+        self,
+        detail: str,
+        status: int | None = None,
+        *,
+        type: ProblemType | None = None,
+        **extensions: object,
+    ) -> None:
+        if type is not None:
+            if status not in (None, type.status):
+                raise ValueError(f"A problem of type {type.slug} is a {type.status}, not {status}")
+            if missing := type.members.keys() - extensions.keys():
+                raise TypeError(f"A problem of type {type.slug} needs {', '.join(sorted(missing))}")
+            status = type.status
+        status = status or 400
         if status not in HTTP_STATUS_CODES or status < 400:
             raise ValueError(f"APIError needs a 4xx or 5xx status, not {status}")
         if reserved := RESERVED_MEMBERS & extensions.keys():
             raise TypeError(f"APIError sets {', '.join(sorted(reserved))} itself")
         super().__init__(description=detail)
         self.code = status
+        self.problem_type = type
         self.extensions = extensions
 
 
 class ValidationError(APIError):
-    """A 422 listing what is wrong with the request, one entry per JSON pointer (RFC 9457 §3)::
+    """A 422 listing what is wrong with the request, one entry per JSON pointer (RFC 9457 §3), of
+    the type ``invalid`` unless another 422's type is given::
 
     raise ValidationError({"#/name": "must not be empty", "#/price": "must be positive"})
     """
 
-    def __init__(self, errors: Mapping[str, str], detail: str = "The request is invalid.") -> None:
+    def __init__(
+        self,
+        errors: Mapping[str, str],
+        detail: str = "The request is invalid.",
+        type: ProblemType = INVALID,
+    ) -> None:
         super().__init__(
             detail,
-            status=422,
+            type=type,
             errors=[{"detail": message, "pointer": pointer} for pointer, message in errors.items()],
         )
 

@@ -4,14 +4,16 @@
 
 - A refusal of what the client sent is answered as the client's, logged at INFO (no email, no
   Sentry event), and points at the field it concerns, found from the constraint the database
-  names, not written by hand in each view (``Refusal``):
-  a unique violation is a 409 (``is taken``); a reference to a row that does not exist, a missing
-  value, a check violation and a number or string too big for its column are 422s; a DELETE (or
-  a key's UPDATE) of a row that others refer to is a 409 naming the table that refers to it.
+  names, not written by hand in each view (``Refusal``), each of its problem type
+  (``problems.py``): a unique violation is a 409 ``taken`` (``is taken``; a column can name a
+  type of its own, ``info={"taken": CODE_TAKEN}``); a reference to a row that does not exist is a
+  422 ``unknown-reference``; a missing value, a check violation and a number or string too big for
+  its column are 422s ``invalid``; a DELETE (or a key's UPDATE) of a row that others refer to is a
+  409 ``referred-to`` naming the table that refers to it.
 - A database that cannot be reached, is shutting down, has no connection or lock to spare within
-  ``DATABASE_TIMEOUT``, or cannot read or write its file, is the service's temporary fault: 503
-  with ``Retry-After``. ``pool_pre_ping`` reconnects when the database is back, so the service
-  heals without a restart.
+  ``DATABASE_TIMEOUT``, or cannot read or write its file, is the service's temporary fault: a 503
+  ``database-unavailable`` with ``Retry-After``. ``pool_pre_ping`` reconnects when the database is
+  back, so the service heals without a restart.
 - A serialization failure or a deadlock asks for the transaction to be run again:
   ``database.in_transaction`` does so once, and a second refusal is a 503.
 - Anything else is a bug: a syntax error, an unknown table or column (the migrations not run), a
@@ -48,6 +50,14 @@ from ..database import (
     field_name,
     integer_range,
     meaning,
+)
+from ..problems import (
+    DATABASE_UNAVAILABLE,
+    INVALID,
+    REFERRED_TO,
+    TAKEN,
+    UNKNOWN_REFERENCE,
+    ProblemType,
 )
 
 # Seconds a client is asked to wait before it tries again.
@@ -137,7 +147,7 @@ class Refusal:
             case Meaning.CONFLICT:
                 return errors.APIError(
                     "The request conflicts with data that exists already.",
-                    status=409,
+                    type=taken_type(self.columns),
                     errors=[{"detail": "is taken", "pointer": pointer(c)} for c in self.columns],
                 )
             case Meaning.REFERENCE:
@@ -154,7 +164,8 @@ class Refusal:
     def reference(self) -> errors.APIError:
         """A foreign key refused the write: a written row refers to one that does not exist
         (422), or a row others refer to would be deleted or lose its key (409)."""
-        if self.write is None:  # text SQL, or a check deferred to the commit: no side is known
+        if self.write is None:  # text SQL, or a check deferred to the commit: no side is known,
+            # and so no type.
             return errors.APIError(
                 "The request conflicts with how the stored rows refer to each other.", status=409
             )
@@ -165,9 +176,12 @@ class Refusal:
             missing = [key for key in own if self.has_no_row(key)]
             if missing or verb == "insert":
                 return invalid(
-                    (column, f"refers to no existing {key.referred_table.name}")
-                    for key in missing or own
-                    for column in key.columns
+                    (
+                        (column, f"refers to no existing {key.referred_table.name}")
+                        for key in missing or own
+                        for column in key.columns
+                    ),
+                    type=UNKNOWN_REFERENCE,
                 )
         referring = [key for key in keys if key.referred_table is table]
         used = [key for key in referring if self.is_referred_to(key)] or referring
@@ -175,7 +189,7 @@ class Refusal:
         return errors.APIError(
             f"This {table.name} is referred to by rows of {', '.join(tables)}: "
             "delete or change those first.",
-            status=409,
+            type=REFERRED_TO,
             referred_to_by=tables,
         )
 
@@ -238,12 +252,26 @@ def exists(columns: Iterable[sa.Column[Any]], values: list[Any]) -> bool:
     return db.session.execute(found).first() is not None
 
 
-def invalid(entries: Iterable[tuple[sa.Column[Any], str]]) -> errors.APIError:
+def invalid(
+    entries: Iterable[tuple[sa.Column[Any], str]], type: ProblemType = INVALID
+) -> errors.APIError:
     """A 422 pointing at each column's field; at the whole body (``#``) when no column is known."""
     found: dict[str, str] = {}
     for column, detail in entries:
         found.setdefault(pointer(column), detail)
-    return errors.ValidationError(found or {"#": "is not allowed by the database"})
+    return errors.ValidationError(found or {"#": "is not allowed by the database"}, type=type)
+
+
+def taken_type(columns: Iterable[sa.Column[Any]]) -> ProblemType:
+    """The type of a unique violation: a column's own (``mapped_column(..., unique=True,
+    info={"taken": CODE_TAKEN})``), or ``taken``."""
+    return next((column.info["taken"] for column in columns if "taken" in column.info), TAKEN)
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """A 503 of the type ``database-unavailable``."""
+
+    problem_type = DATABASE_UNAVAILABLE
 
 
 class Outage:
@@ -333,7 +361,7 @@ def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
             )
             return current_app.handle_http_exception(answer)
         case Meaning.UNAVAILABLE | Meaning.RETRY:
-            unavailable = ServiceUnavailable(retry_after=RETRY_AFTER)
+            unavailable = DatabaseUnavailable(retry_after=RETRY_AFTER)
             # Logged at ERROR as a 503, with the database's error as its cause.
             unavailable.__cause__ = error
             g.database_unavailable = True

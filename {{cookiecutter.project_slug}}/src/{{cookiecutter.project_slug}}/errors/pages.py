@@ -4,6 +4,7 @@ from flask import render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..problems import type_of, uri
 from ..request_id import request_id
 
 SERVER_ERROR_DETAIL = "Something went wrong on our side. Please try again later."
@@ -23,10 +24,13 @@ def page_response(error: HTTPException) -> Response:
     """
     status = error.code or 500
     extensions = getattr(error, "extensions", {})
+    problem_type = type_of(error)
     page = render_template(
         [f"errors/{status}.html", "errors/error.html"],
         status=status,
-        title=error.name,
+        title=problem_type.title if problem_type else error.name,
+        # The registered type's page (``problems.py``), which says what the error means.
+        type=uri(problem_type) if problem_type else None,
         detail=SERVER_ERROR_DETAIL if status >= 500 else error.description,
         # A short reason the app gave on purpose (``/readyz``: "not migrated"), and what is wrong
         # with the request, one entry per field.

@@ -6,6 +6,7 @@ from flask import json
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..problems import type_of, uri
 from ..request_id import request_id
 
 MEDIA_TYPE = "application/problem+json"
@@ -15,12 +16,14 @@ SERVER_ERROR_DETAIL = "The server could not complete the request."
 def problem_details(error: HTTPException) -> dict[str, object]:
     """The problem object for ``error``; a server error never shows its own description.
 
-    Extension members follow the standard ones and cannot replace them.
+    Its type and title are its registered type's (``problems.py``), or ``about:blank`` and the
+    status's phrase. Extension members follow the standard ones and cannot replace them.
     """
     status = error.code or 500
+    problem_type = type_of(error)
     problem: dict[str, object] = {
-        "type": "about:blank",
-        "title": error.name,
+        "type": uri(problem_type) if problem_type else "about:blank",
+        "title": problem_type.title if problem_type else error.name,
         "status": status,
         "detail": SERVER_ERROR_DETAIL if status >= 500 else error.description,
         "request_id": request_id(),

@@ -21,6 +21,7 @@ def index() -> dict[str, object]:
 {%- endif %}
             "openapi": url_for("openapi_document"),
             "docs": url_for("docs.page"),
+            "problems": url_for("problems.catalogue"),
         },
     }
 {%- else -%}
