@@ -1063,7 +1063,7 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
             for name, (port, _, _) in everyone.items():
                 check_happy_answers(name, port)
                 _, make = rows[name]["POST /api/items, 201"]
-                sent(port, 201, make(HAPPY_SEEDED))  # ids 1 to HAPPY_SEEDED, in a fresh table
+                sent(port, 201, make(HAPPY_SEEDED))  # with the check's, ids 1 to HAPPY_SEEDED + 1
                 for expected, make in rows[name].values():  # a worker's first requests fill caches
                     sent(port, expected, make(HAPPY_WARM_UP))
             memory = {name: worker_rss_kib(master.pid) for name, (_, master, _) in everyone.items()}
@@ -1105,13 +1105,13 @@ def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str
             print(f"{'  ' + text:<52}{values}{ratio:>7.2f}x  {verdict}")
     limit = HAPPY_MEMORY / 2**20
     print(f"{'worker RSS after the warm-up (MiB)':<52}{'bare Flask':>12}{'generated':>12}{'more':>8}")
-    print("  (bare Flask with gunicorn's own Logger: the project's imports the project in each worker)")
+    print("  (bare Flask here with gunicorn's own Logger: the project's Logger imports the whole project)")
     for text, pick in (("median worker", statistics.median), ("largest worker", max)):
         theirs, mine = (pick(memory[name].values()) / 1024 for name in ("plain", "generated"))
         verdict = f"<= +{limit:.1f} MiB (15 MB): {'met' if mine - theirs <= limit else 'NOT MET'}"
         print(f"{'  ' + text:<52}{theirs:>12.1f}{mine:>12.1f}{mine - theirs:>+8.1f}  {verdict}")
     served = statistics.median(memory["bare Flask"].values()) / 1024
-    print(f"{'  median bare worker under the project Logger':<52}{served:>12.1f}")
+    print(f"{'  median worker, bare Flask under the project Logger':<52}{served:>12.1f}")
 
 
 def check_happy_answers(name: str, port: int) -> None:
