@@ -5,6 +5,10 @@
 - one bake by the cookiecutter CLI (median of N), next to ``cookiecutter --version``: the start-up
   floor that every bake pays before it renders a file;
 - the whole 96-combination check (``pytest tests/test_matrix.py``), timed once;
+- what the static checks could check once (``--only artefacts``): every combination baked, its
+  files counted as rendered and as distinct (by path and bytes), the Python files among them, and
+  the distinct packages; next to the same counts for a copy of the template with one more yes/no
+  prompt, a stand-in that adds one module, its test file and one dependency, pruned when off;
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
   for the HTML page (5 x ``--requests`` each, the two apps taking turns every 50 requests; the
   ratio is the median of the rounds' ratios);
@@ -55,6 +59,8 @@
 
 import argparse
 import contextlib
+import hashlib
+import io
 import itertools
 import json
 import os
@@ -69,6 +75,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import cookiecutter.hooks
+import cookiecutter.main as cookiecutter_main
+import pytest
 import redis
 from test_served_database import migrate
 
@@ -78,8 +87,10 @@ from conftest import (
     gunicorn,
     gunicorn_process,
     logged_request_ids,
+    run_hook_in_process,
     serve_with_failing_route,
 )
+from injection import faulty_template
 from postgres import postgresql_server
 from redis_server import redis_server
 from traffic import (
@@ -1128,8 +1139,116 @@ def check_happy_answers(name: str, port: int) -> None:
         assert headers["content-type"] == "application/problem+json", headers
 
 
+# A stand-in for one more yes/no prompt (issue 31): one module, wired into the factory, its test file
+# and one dependency, pruned when off, added to a copy of the template as ``stand_in`` edits.
+STAND_IN_MODULE = '''"""A stand-in option."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["stand_in"] = True
+'''
+STAND_IN_TEST = 'def test_the_stand_in_is_there(app):\n    assert app.extensions["stand_in"]\n'
+
+
+def stand_in(template: Path) -> None:
+    """Add the stand-in prompt ``use_stand_in`` (default false) to the template copy at ``template``."""
+    package = template / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.project_slug}}"
+    tests = template / "{{cookiecutter.project_slug}}" / "tests"
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{path.name} has no single {old!r}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    prompt = '"use_redis": false,'
+    edit(template / "cookiecutter.json", prompt, f'{prompt}\n  "use_stand_in": false,')
+    (package / "stand_in.py").write_text(STAND_IN_MODULE, encoding="utf-8")
+    (tests / "test_stand_in.py").write_text(STAND_IN_TEST, encoding="utf-8")
+    edit(
+        package / "__init__.py",
+        '    "store" if cookiecutter.use_redis,',
+        '    "stand_in" if cookiecutter.use_stand_in,\n    "store" if cookiecutter.use_redis,',
+    )
+    edit(
+        package / "__init__.py",
+        "    catalogue.init_app(app)\n",
+        "    catalogue.init_app(app)\n"
+        "{%- if cookiecutter.use_stand_in %}\n    stand_in.init_app(app)\n{%- endif %}\n",
+    )
+    edit(
+        template / "{{cookiecutter.project_slug}}" / "pyproject.toml",
+        '    "flask>=3.1",\n',
+        '    "flask>=3.1",\n{%- if cookiecutter.use_stand_in %}\n    "idna>=3",\n{%- endif %}\n',
+    )
+    edit(
+        template / "hooks" / "post_gen_project.py",
+        '    ("use_redis", False): [',
+        '    ("use_stand_in", False): [\n        f"{PACKAGE}/stand_in.py",\n'
+        '        "tests/test_stand_in.py",\n    ],\n    ("use_redis", False): [',
+    )
+
+
+def distinct_artefacts(template: Path, output: Path) -> dict[str, str]:
+    """Bake every combination of ``template`` (in this process, its hooks too, as the suite does)
+    and count what the static checks could check once: rendered files, distinct by path and bytes,
+    the Python files among them (ruff, format), and distinct packages (mypy)."""
+    context = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    options = {
+        name: value if isinstance(value, list) else [True, False]
+        for name, value in context.items()
+        if not name.startswith("_") and isinstance(value, list | bool)
+    }
+    files: set[tuple[str, str]] = set()
+    packages: set[str] = set()
+    rendered = python = 0
+    combinations = [
+        dict(zip(options, values, strict=True)) for values in itertools.product(*options.values())
+    ]
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
+        stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        for number, answers in enumerate(combinations):
+            made = cookiecutter_main.cookiecutter(
+                str(template), no_input=True, extra_context=answers, output_dir=str(output / str(number))
+            )
+            project, package = Path(made), hashlib.sha256()
+            for path in sorted(path for path in project.rglob("*") if path.is_file()):
+                relative = path.relative_to(project).as_posix()
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                files.add((relative, digest))
+                rendered += 1
+                python += path.suffix == ".py"
+                if relative.startswith("src/"):
+                    package.update(f"{relative}\0{digest}\0".encode())
+            packages.add(package.hexdigest())
+    seconds = time.perf_counter() - start
+    return {
+        "combinations": f"{len(combinations)} ({seconds:.0f} s to bake)",
+        "files rendered / distinct": f"{rendered} / {len(files)}",
+        "Python files rendered / distinct": f"{python} / {sum(path.endswith('.py') for path, _ in files)}",
+        "packages (mypy) distinct": f"{len(packages)}",
+    }
+
+
+def artefacts() -> None:
+    """What the static checks could check once, now and with one more yes/no prompt."""
+    with tempfile.TemporaryDirectory() as output:
+        now = distinct_artefacts(TEMPLATE, Path(output, "now"))
+        copy = faulty_template(None, Path(output, "copy"))
+        stand_in(copy)
+        more = distinct_artefacts(copy, Path(output, "more"))
+    print(f"{'distinct artefacts of every combination':<44}{'now':>20}{'one more prompt':>22}")
+    for name in now:
+        print(f"  {name:<42}{now[name]:>20}{more[name]:>22}")
+
+
 SECTIONS = {
     "bake": bake_and_matrix,
+    "artefacts": lambda options: artefacts(),
     "not-found": lambda options: not_found(options.requests),
     "not-found-parts": lambda options: not_found_parts(options.requests),
     "sessions": lambda options: sessions(options.requests),
