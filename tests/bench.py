@@ -5,6 +5,10 @@
 - one bake by the cookiecutter CLI (median of N), next to ``cookiecutter --version``: the start-up
   floor that every bake pays before it renders a file;
 - the whole 96-combination check (``pytest tests/test_matrix.py``), timed once;
+- what the static checks could check once (``--only artefacts``): every combination baked, its
+  files counted as rendered and as distinct (by path and bytes), the Python files among them, and
+  the distinct packages; next to the same counts for a copy of the template with one more yes/no
+  prompt, a stand-in that adds one module, its test file and one dependency, pruned when off;
 - one 404 through the test client: a bare Flask app next to a generated one, for problem+json and
   for the HTML page (5 x ``--requests`` each, the two apps taking turns every 50 requests; the
   ratio is the median of the rounds' ratios);
@@ -43,24 +47,54 @@
   served 404s above); ``/healthz`` while 64 clients hold
   partial requests; and, gevent only, p50/p99 latency of 3 rounds of 5000 mixed requests (70 %
   404, 20 % 500, 10 % 200) with a healthy SMTP server and Sentry endpoint next to a hung SMTP
-  server and a black-holed Sentry, and the workers' memory growth over those 15000 requests.
+  server and a black-holed Sentry, and the workers' memory growth over those 15000 requests;
+- the happy path (``--only happy-path``): the default project served by its own
+  ``gunicorn.conf.py`` (4 gevent workers) on a real PostgreSQL, next to a bare Flask +
+  Flask-SQLAlchemy app with the same ``item`` table served by the same file: ``GET
+  /api/items/<id>`` answered 200, ``POST /api/items`` answered 201 and ``GET
+  /api/items/999999999`` answered 404, each from 64 kept-alive clients (5 x ``--requests`` each,
+  in 10 rounds, taking turns): requests per second, p50 and p99 latency, and each worker's memory
+  after the warm-up, next to issue 31's targets.
 """
 
 import argparse
 import contextlib
+import hashlib
+import io
+import itertools
+import json
 import os
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+import cookiecutter.hooks
+import cookiecutter.main as cookiecutter_main
+import pytest
 import redis
+from test_served_database import migrate
 
-from conftest import fail_concurrently, free_port, gunicorn, logged_request_ids, serve_with_failing_route
+from conftest import (
+    fail_concurrently,
+    free_port,
+    gunicorn,
+    gunicorn_process,
+    logged_request_ids,
+    run_hook_in_process,
+    serve_with_failing_route,
+)
+from injection import faulty_template
+from postgres import postgresql_server
 from redis_server import redis_server
 from traffic import (
+    TIMEOUT,
     healthz_seconds,
     mixed_paths,
     neighbours,
@@ -759,8 +793,462 @@ def slow_client_healthz(ports: dict[str, int], clients: int = 64, probes: int = 
     print(f"{text:<52}{rows['held']['sync']:>14}{rows['held']['gevent']:>10}")
 
 
+# The happy path (issue 31): the default project next to what a team would write by hand, a bare
+# Flask + Flask-SQLAlchemy app with the same table, served by the project's gunicorn.conf.py (the
+# same gevent workers, worker count and access log) on the same PostgreSQL server.
+HAPPY_BARE_APP = """\
+import os
+
+import sqlalchemy as sa
+from flask import Flask, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Model(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Model)
+
+
+class Item(db.Model):
+    __tablename__ = "item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True, nullable=False)
+
+
+app = Flask("bare")
+app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BARE_DATABASE_URL"]
+db.init_app(app)
+
+
+@app.get("/api/items/<int:item_id>")
+def get_item(item_id):
+    item = db.get_or_404(Item, item_id)
+    return {"id": item.id, "name": item.name}
+
+
+@app.post("/api/items")
+def create_item():
+    item = Item(name=request.get_json()["name"])
+    db.session.add(item)
+    db.session.commit()
+    return {"id": item.id, "name": item.name}, 201
+"""
+
+# The project's gunicorn settings with gunicorn's own Logger, whose access lines are the same but not
+# scrubbed by the project's code, which the project's Logger imports in each worker.
+PLAIN_LOGGER_CONFIG = """\
+import os
+
+exec(open(os.path.join(os.getcwd(), "gunicorn.conf.py"), encoding="utf-8").read())
+logger_class = "gunicorn.glogging.Logger"
+"""
+
+# The bare app's table, made once before it is served (not by each worker as it boots).
+HAPPY_BARE_TABLES = "from bare import app, db\nwith app.app_context():\n    db.create_all()\n"
+
+HAPPY_CLIENTS = 64
+# Items each app has before the GETs: the ids those ask for in turn (1 to HAPPY_SEEDED).
+HAPPY_SEEDED = 200
+HAPPY_MISSING = 999999999
+HAPPY_TIMES = 5
+HAPPY_WARM_UP = 400
+# Issue 31's targets: throughput of the 200 and the 201 at least this fraction of bare Flask's,
+# p99 latency at most this multiple of its, and at most this many bytes more in each worker.
+HAPPY_THROUGHPUT = 0.90
+HAPPY_P99 = 1.20
+HAPPY_MEMORY = 15_000_000
+
+
+def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], int] | None:
+    """The status, headers and length in bytes of the whole response at the start of ``buffer``, or
+    None while some of it has yet to come. A response needs a Content-Length (Flask gives one to
+    every answer these apps make)."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    status_line, *lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" not in headers:
+        raise ValueError(f"no Content-Length: {status_line}")
+    length = end + 4 + int(headers["content-length"])
+    return (int(status_line.split()[1]), headers, length) if len(buffer) >= length else None
+
+
+def drive(port: int, requests: list[bytes], clients: int = HAPPY_CLIENTS) -> dict:
+    """Send ``requests`` (each a whole HTTP/1.1 request) from ``clients`` kept-alive connections,
+    each with one request in flight at a time, from this one thread: a selector rather than a
+    thread per client, which would take more of the CPU the servers share. The connections are
+    open before the clock starts. A connection the server closes is opened again for the next
+    request; a request without a whole answer is a failure, and is not sent again. Returns the
+    statuses, the latencies (seconds from a request's send to its answer's last byte, read as
+    soon as the selector saw it), the failures and the seconds from the first send to the last
+    answer."""
+    pending = iter(requests)
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    failures: list[str] = []
+    selector = selectors.DefaultSelector()
+
+    def connect(state: dict) -> None:
+        state["socket"] = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        state["socket"].setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        selector.register(state["socket"], selectors.EVENT_READ, state)
+
+    def drop(state: dict) -> None:
+        if state["socket"] is not None:
+            selector.unregister(state["socket"])
+            state["socket"].close()
+            state["socket"] = None
+
+    def send_next(state: dict) -> None:
+        """The next request on ``state``'s connection (opened again if it was closed); the
+        connection is closed when none is left."""
+        for request in pending:
+            try:
+                if state["socket"] is None:
+                    connect(state)
+                state.update(buffer=bytearray(), start=time.perf_counter())
+                state["socket"].sendall(request)
+                return
+            except OSError as error:
+                failures.append(repr(error))
+                drop(state)
+        drop(state)
+
+    states = [{"socket": None} for _ in range(min(clients, len(requests)))]
+    try:
+        for state in states:
+            connect(state)
+        start = last = time.perf_counter()
+        deadline = start + TIMEOUT + len(requests) / 50  # at least 50 answers a second
+        for state in states:
+            send_next(state)
+        while selector.get_map() and time.perf_counter() < deadline:
+            events = selector.select(TIMEOUT)
+            now = time.perf_counter()
+            if not events:
+                break
+            for key, _ in events:
+                state = key.data
+                try:
+                    data = state["socket"].recv(65536)
+                    if not data:
+                        raise ConnectionError("closed by the server before its answer")
+                    state["buffer"] += data
+                    answer = parse_response(state["buffer"])
+                except (OSError, ValueError) as error:
+                    failures.append(repr(error))
+                    drop(state)
+                    send_next(state)
+                    continue
+                if answer is None:
+                    continue
+                status, headers, length = answer
+                latencies.append(now - state["start"])
+                statuses[status] += 1
+                last = now
+                if length != len(state["buffer"]) or headers.get("connection", "").lower() == "close":
+                    drop(state)
+                send_next(state)
+        for state in states:
+            if state["socket"] is not None:
+                failures.append(f"no answer within {TIMEOUT} s, or by the deadline")
+        failures += ["not sent: the clients gave up"] * sum(1 for _ in pending)
+    finally:
+        for state in states:
+            drop(state)
+        selector.close()
+    return {"statuses": statuses, "latencies": latencies, "failures": failures, "seconds": last - start}
+
+
+def exchange(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One request on a connection of its own: the status, headers and body of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as connection:
+        connection.sendall(request)
+        buffer = bytearray()
+        for _ in range(1000):  # bounded: a small answer comes in a few reads
+            data = connection.recv(65536)
+            assert data, f"closed before a whole answer: {bytes(buffer)!r}"
+            buffer += data
+            if answer := parse_response(buffer):
+                status, headers, length = answer
+                end = buffer.find(b"\r\n\r\n") + 4
+                return status, headers, bytes(buffer[end:length])
+    raise AssertionError("no whole answer in 1000 reads")
+
+
+def http_request(port: int, method: str, path: str, body: dict | None = None) -> bytes:
+    """A whole HTTP/1.1 request, as an API client sends it."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n"
+    if body is None:
+        return f"{head}\r\n".encode()
+    data = json.dumps(body).encode()
+    head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    return head.encode() + data
+
+
+def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> None:
+    """The default project's happy path next to bare Flask + Flask-SQLAlchemy, both served by the
+    project's gunicorn.conf.py on one PostgreSQL server started here (a database each: the
+    project's table made by its migrations, the bare app's by ``db.create_all()``). For each of a
+    GET answered 200, a POST answered 201 and a GET answered 404: requests per second and p50 and
+    p99 latency from ``HAPPY_CLIENTS`` kept-alive clients, in ``2 * times`` rounds of half of
+    ``requests`` each, the servers taking turns round by round after a warm-up; each ratio is the
+    median of the rounds' ratios. Then each worker's resident memory after the warm-up.
+
+    The project's settings give gunicorn a Logger whose access lines are scrubbed by the project's
+    own code, which it imports, and with it the whole package, in each worker: a bare worker
+    served by them holds the project too. The memory rows' bare Flask is therefore a third server,
+    the same bare app under the same settings but with gunicorn's own Logger, warmed up alike and
+    sent nothing else."""
+    names = itertools.count()  # every POST's name is new, in both databases
+
+    def kinds(port: int) -> dict[str, tuple[int, Callable[[int], list[bytes]]]]:
+        """Each row's expected status, and a function making ``count`` of its requests to the
+        server on ``port`` (the POSTs' names new with each call)."""
+        return {
+            "GET /api/items/<id>, 200": (
+                200,
+                lambda count: [
+                    http_request(port, "GET", f"/api/items/{number % HAPPY_SEEDED + 1}")
+                    for number in range(count)
+                ],
+            ),
+            "POST /api/items, 201": (
+                201,
+                lambda count: [
+                    http_request(port, "POST", "/api/items", {"name": f"item {next(names)}"})
+                    for _ in range(count)
+                ],
+            ),
+            f"GET /api/items/{HAPPY_MISSING}, 404": (
+                404,
+                lambda count: [http_request(port, "GET", f"/api/items/{HAPPY_MISSING}")] * count,
+            ),
+        }
+
+    def sent(port: int, expected: int, batch: list[bytes]) -> dict:
+        result = drive(port, batch)
+        assert result["statuses"] == {expected: len(batch)}, (result["statuses"], result["failures"][:3])
+        assert not result["failures"], result["failures"][:3]
+        return result
+
+    with tempfile.TemporaryDirectory() as output, postgresql_server(free_port()) as server:
+        project = bake(output, "default")
+        path = Path(output)
+        (path / "bare.py").write_text(HAPPY_BARE_APP, encoding="utf-8")
+        (path / "plain_logger.conf.py").write_text(PLAIN_LOGGER_CONFIG, encoding="utf-8")
+        bare_url = server.create_database("bare").replace("postgresql://", "postgresql+psycopg://", 1)
+        plain_url = server.create_database("plain").replace("postgresql://", "postgresql+psycopg://", 1)
+        bare = {"PYTHONPATH": f"{project / 'src'}:{path}", "BARE_DATABASE_URL": bare_url}
+        plain = {**bare, "BARE_DATABASE_URL": plain_url}
+        for environment in (bare, plain):
+            tables = [sys.executable, "-c", HAPPY_BARE_TABLES]
+            subprocess.run(tables, env={**os.environ, **environment}, check=True, capture_output=True)
+        generated_url = server.create_database("generated")
+        migrate(project, generated_url, path / "migrate.log")
+        with (
+            # The project stays importable: gunicorn.conf.py checks its configuration first.
+            gunicorn_process(project, workers=workers, app="bare:app", **bare) as bare_server,
+            gunicorn_process(
+                project, workers=workers, DATABASE_URL=generated_url, LOG_FILE=str(path / "app.log")
+            ) as generated_server,
+            gunicorn_process(
+                project,
+                workers=workers,
+                app="bare:app",
+                options=(f"--config={path / 'plain_logger.conf.py'}",),
+                **plain,
+            ) as plain_server,
+        ):
+            servers = {"bare Flask": bare_server, "generated": generated_server}
+            everyone = {**servers, "plain": plain_server}
+            rows = {name: kinds(port) for name, (port, _, _) in everyone.items()}
+            for name, (port, _, _) in everyone.items():
+                check_happy_answers(name, port)
+                _, make = rows[name]["POST /api/items, 201"]
+                sent(port, 201, make(HAPPY_SEEDED))  # with the check's, ids 1 to HAPPY_SEEDED + 1
+                for expected, make in rows[name].values():  # a worker's first requests fill caches
+                    sent(port, expected, make(HAPPY_WARM_UP))
+            memory = {name: worker_rss_kib(master.pid) for name, (_, master, _) in everyone.items()}
+            measures: dict[str, dict[str, dict[str, list[float]]]] = {}
+            for row in rows["generated"]:
+                measures[row] = {name: {"rate": [], "p50": [], "p99": []} for name in servers}
+                for _ in range(2 * times):
+                    for name, (port, _, _) in servers.items():
+                        expected, make = rows[name][row]
+                        result = sent(port, expected, make(requests // 2))
+                        milliseconds = [latency * 1000 for latency in result["latencies"]]
+                        measures[row][name]["rate"].append(len(milliseconds) / result["seconds"])
+                        measures[row][name]["p50"].append(statistics.median(milliseconds))
+                        measures[row][name]["p99"].append(percentile(milliseconds, 99))
+        label = f"happy path, {workers} gevent workers, PostgreSQL {server.bindir.parent.name}"
+    print_happy_path(label, requests, measures, memory)
+
+
+def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str, dict[int, int]]) -> None:
+    """The happy path's rows, bare Flask first, with issue 31's targets and whether each is met."""
+    print(f"{label:<52}{'bare Flask':>12}{'generated':>12}{'ratio':>8}  target")
+    rounds = len(next(iter(next(iter(measures.values())).values()))["rate"])
+    print(f"  {HAPPY_CLIENTS} kept-alive clients, {rounds} rounds of {requests // 2} each, taking turns")
+    for row, measured in measures.items():
+        print(row)
+        throughput = HAPPY_THROUGHPUT if row.endswith(("200", "201")) else None
+        for measure, text, target, at_least in (
+            ("rate", "requests per second", throughput, True),
+            ("p50", "p50 milliseconds", None, False),
+            ("p99", "p99 milliseconds", HAPPY_P99, False),
+        ):
+            theirs, mine = measured["bare Flask"][measure], measured["generated"][measure]
+            ratio = statistics.median(ours / bare for ours, bare in zip(mine, theirs, strict=True))
+            verdict = ""
+            if target is not None:
+                met = ratio >= target if at_least else ratio <= target
+                verdict = f"{'>=' if at_least else '<='} {target:.2f}x: {'met' if met else 'NOT MET'}"
+            values = f"{statistics.median(theirs):>12.1f}{statistics.median(mine):>12.1f}"
+            print(f"{'  ' + text:<52}{values}{ratio:>7.2f}x  {verdict}")
+    limit = HAPPY_MEMORY / 2**20
+    print(f"{'worker RSS after the warm-up (MiB)':<52}{'bare Flask':>12}{'generated':>12}{'more':>8}")
+    print("  (bare Flask here with gunicorn's own Logger: the project's Logger imports the whole project)")
+    for text, pick in (("median worker", statistics.median), ("largest worker", max)):
+        theirs, mine = (pick(memory[name].values()) / 1024 for name in ("plain", "generated"))
+        verdict = f"<= +{limit:.1f} MiB (15 MB): {'met' if mine - theirs <= limit else 'NOT MET'}"
+        print(f"{'  ' + text:<52}{theirs:>12.1f}{mine:>12.1f}{mine - theirs:>+8.1f}  {verdict}")
+    served = statistics.median(memory["bare Flask"].values()) / 1024
+    print(f"{'  median worker, bare Flask under the project Logger':<52}{served:>12.1f}")
+
+
+def check_happy_answers(name: str, port: int) -> None:
+    """The answers the happy-path rows count are the ones meant: an item as JSON for the 201 and
+    the 200, and the project's 404 a problem+json (the bare app's is Flask's page)."""
+    status, headers, body = exchange(port, http_request(port, "POST", "/api/items", {"name": "first"}))
+    assert status == 201 and json.loads(body)["name"] == "first", (name, status, body[:300])
+    item = json.loads(body)["id"]
+    status, headers, body = exchange(port, http_request(port, "GET", f"/api/items/{item}"))
+    assert status == 200 and json.loads(body) == {"id": item, "name": "first"}, (name, status, body[:300])
+    status, headers, body = exchange(port, http_request(port, "GET", f"/api/items/{HAPPY_MISSING}"))
+    assert status == 404, (name, status, body[:300])
+    if name == "generated":
+        assert headers["content-type"] == "application/problem+json", headers
+
+
+# A stand-in for one more yes/no prompt (issue 31): one module, wired into the factory, its test file
+# and one dependency, pruned when off, added to a copy of the template as ``stand_in`` edits.
+STAND_IN_MODULE = '''"""A stand-in option."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["stand_in"] = True
+'''
+STAND_IN_TEST = 'def test_the_stand_in_is_there(app):\n    assert app.extensions["stand_in"]\n'
+
+
+def stand_in(template: Path) -> None:
+    """Add the stand-in prompt ``use_stand_in`` (default false) to the template copy at ``template``."""
+    package = template / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.project_slug}}"
+    tests = template / "{{cookiecutter.project_slug}}" / "tests"
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{path.name} has no single {old!r}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    prompt = '"use_redis": false,'
+    edit(template / "cookiecutter.json", prompt, f'{prompt}\n  "use_stand_in": false,')
+    (package / "stand_in.py").write_text(STAND_IN_MODULE, encoding="utf-8")
+    (tests / "test_stand_in.py").write_text(STAND_IN_TEST, encoding="utf-8")
+    edit(
+        package / "__init__.py",
+        '    "store" if cookiecutter.use_redis,',
+        '    "stand_in" if cookiecutter.use_stand_in,\n    "store" if cookiecutter.use_redis,',
+    )
+    edit(
+        package / "__init__.py",
+        "    catalogue.init_app(app)\n",
+        "    catalogue.init_app(app)\n"
+        "{%- if cookiecutter.use_stand_in %}\n    stand_in.init_app(app)\n{%- endif %}\n",
+    )
+    edit(
+        template / "{{cookiecutter.project_slug}}" / "pyproject.toml",
+        '    "flask>=3.1",\n',
+        '    "flask>=3.1",\n{%- if cookiecutter.use_stand_in %}\n    "idna>=3",\n{%- endif %}\n',
+    )
+    edit(
+        template / "hooks" / "post_gen_project.py",
+        '    ("use_redis", False): [',
+        '    ("use_stand_in", False): [\n        f"{PACKAGE}/stand_in.py",\n'
+        '        "tests/test_stand_in.py",\n    ],\n    ("use_redis", False): [',
+    )
+
+
+def distinct_artefacts(template: Path, output: Path) -> dict[str, str]:
+    """Bake every combination of ``template`` (in this process, its hooks too, as the suite does)
+    and count what the static checks could check once: rendered files, distinct by path and bytes,
+    the Python files among them (ruff, format), and distinct packages (mypy)."""
+    context = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    options = {
+        name: value if isinstance(value, list) else [True, False]
+        for name, value in context.items()
+        if not name.startswith("_") and isinstance(value, list | bool)
+    }
+    files: set[tuple[str, str]] = set()
+    packages: set[str] = set()
+    rendered = python = 0
+    combinations = [
+        dict(zip(options, values, strict=True)) for values in itertools.product(*options.values())
+    ]
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
+        stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        for number, answers in enumerate(combinations):
+            made = cookiecutter_main.cookiecutter(
+                str(template), no_input=True, extra_context=answers, output_dir=str(output / str(number))
+            )
+            project, package = Path(made), hashlib.sha256()
+            for path in sorted(path for path in project.rglob("*") if path.is_file()):
+                relative = path.relative_to(project).as_posix()
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                files.add((relative, digest))
+                rendered += 1
+                python += path.suffix == ".py"
+                if relative.startswith("src/"):
+                    package.update(f"{relative}\0{digest}\0".encode())
+            packages.add(package.hexdigest())
+    seconds = time.perf_counter() - start
+    return {
+        "combinations": f"{len(combinations)} ({seconds:.0f} s to bake)",
+        "files rendered / distinct": f"{rendered} / {len(files)}",
+        "Python files rendered / distinct": f"{python} / {sum(path.endswith('.py') for path, _ in files)}",
+        "packages (mypy) distinct": f"{len(packages)}",
+    }
+
+
+def artefacts() -> None:
+    """What the static checks could check once, now and with one more yes/no prompt."""
+    with tempfile.TemporaryDirectory() as output:
+        now = distinct_artefacts(TEMPLATE, Path(output, "now"))
+        copy = faulty_template(None, Path(output, "copy"))
+        stand_in(copy)
+        more = distinct_artefacts(copy, Path(output, "more"))
+    print(f"{'distinct artefacts of every combination':<44}{'now':>20}{'one more prompt':>22}")
+    for name in now:
+        print(f"  {name:<42}{now[name]:>20}{more[name]:>22}")
+
+
 SECTIONS = {
     "bake": bake_and_matrix,
+    "artefacts": lambda options: artefacts(),
     "not-found": lambda options: not_found(options.requests),
     "not-found-parts": lambda options: not_found_parts(options.requests),
     "sessions": lambda options: sessions(options.requests),
@@ -772,6 +1260,7 @@ SECTIONS = {
     "served-404-defaults": lambda options: served_not_found(options.requests, bare_defaults=True),
     "served-redis": lambda options: served_rate_limited(options.requests),
     "served": lambda options: served(options.requests),
+    "happy-path": lambda options: happy_path(options.requests),
 }
 
 
