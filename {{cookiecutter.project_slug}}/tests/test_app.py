@@ -216,7 +216,7 @@ def test_the_index_links_the_api_the_probes_the_docs_and_the_problem_types(clien
         "readiness": "/readyz",
         "openapi": "/openapi.json",
         "docs": "/docs",
-        "problems": "/problems",
+        "problems": "/problems/",
     }
     assert client.get(links["readiness"]).status_code == 200
 {%- else %}
@@ -225,7 +225,7 @@ def test_the_index_links_the_api_the_probes_the_docs_and_the_problem_types(clien
         "health": "/healthz",
         "openapi": "/openapi.json",
         "docs": "/docs",
-        "problems": "/problems",
+        "problems": "/problems/",
     }
 {%- endif %}
     assert client.get(links["health"]).status_code == 200

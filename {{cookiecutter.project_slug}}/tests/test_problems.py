@@ -9,6 +9,7 @@ recording, with the command below, as does a break you mean to make (a major ver
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,27 @@ import pytest
 from markupsafe import escape
 {%- endif %}
 
-from {{ cookiecutter.project_slug }}.errors import APIError
-from {{ cookiecutter.project_slug }}.openapi import type_schema_name
-from {{ cookiecutter.project_slug }}.problems import INVALID, RATE_LIMITED, TYPES
+from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
+{%- if cookiecutter.use_database %}
+from {{ cookiecutter.project_slug }}.database import Model
+{%- endif %}
+from {{ cookiecutter.project_slug }}.errors import APIError, ValidationError
+from {{ cookiecutter.project_slug }}.openapi import build_document, operation, type_schema_name
+from {{ cookiecutter.project_slug }}.problems import INVALID, RATE_LIMITED, TYPES, ProblemType
 
 RECORD = Path(__file__).with_name("problem_types.json")
 RECORD_COMMAND = "uv run pytest tests/test_problems.py --record-problem-types"
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# A type declared but left out of TYPES.
+STRAY = ProblemType(
+    "stray",
+    409,
+    "Stray",
+    happens="Never.",
+    retry="No.",
+    retryable=False,
+    example={"detail": "A stray problem."},
+)
 {%- if cookiecutter.error_format == "both" %}
 ASK_FOR_JSON = {"Accept": "application/json"}
 {%- endif %}
@@ -130,11 +146,19 @@ def test_a_browser_gets_the_types_page(client):
     assert INVALID.title in response.text
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert "Accept" in response.vary
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/problem+json"])
+def test_a_client_that_prefers_json_gets_the_types_page_in_json(client, accept):
+    """As errors are negotiated: JSON when it is preferred to HTML, problem+json too."""
+    response = client.get(f"/problems/{INVALID.slug}", headers={"Accept": accept})
+    assert response.mimetype == "application/json"
+    assert response.json["type"] == f"/problems/{INVALID.slug}"
 {%- endif %}
 
 
 def test_the_catalogue_lists_every_type(client):
-    response = client.get("/problems"{% if cookiecutter.error_format == "both" %}, headers=ASK_FOR_JSON{% endif %})
+    response = client.get("/problems/"{% if cookiecutter.error_format == "both" %}, headers=ASK_FOR_JSON{% endif %})
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 {%- if cookiecutter.error_format == "html" %}
@@ -145,6 +169,12 @@ def test_the_catalogue_lists_every_type(client):
         f"/problems/{each.slug}" for each in TYPES
     ]
 {%- endif %}
+
+
+def test_the_catalogue_without_its_slash_redirects_to_it(client):
+    response = client.get("/problems")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/problems/"
 
 
 def test_an_unknown_type_is_a_404(client):
@@ -176,6 +206,57 @@ def test_the_document_names_each_operations_types_with_an_example(client):
         assert [example["value"]["type"] for example in examples.values()] == [uri]
 {%- endif %}
     assert "x-problem-types" not in create["400"]
+
+
+def test_every_type_has_a_name_of_its_own_fit_for_a_uri():
+    slugs = [each.slug for each in TYPES]
+    assert len(set(slugs)) == len(slugs)
+    assert [slug for slug in slugs if not SLUG.fullmatch(slug)] == []
+
+
+def test_a_type_left_out_of_the_table_is_refused_where_raised_or_documented(app):
+    with pytest.raises(ValueError, match="stray is not in problems.TYPES"):
+        APIError("A stray problem.", type=STRAY)
+
+    @operation("A stray", errors=(STRAY,))
+    def stray():
+        return ""
+
+    app.add_url_rule("/stray", view_func=stray)
+    with (
+        app.test_request_context(),
+        pytest.raises(ValueError, match="not in problems.TYPES: stray"),
+    ):
+        build_document(app)
+{%- if cookiecutter.use_database %}
+
+
+def test_every_type_a_column_answers_when_taken_is_in_the_table():
+    columns = [column for table in Model.metadata.tables.values() for column in table.columns]
+    assert [c.key for c in columns if c.info.get("taken", TYPES[0]) not in TYPES] == []
+{%- endif %}
+
+
+def test_a_validation_error_is_a_422_of_a_422_type():
+    assert ValidationError({"#/name": "is wrong"}).code == 422
+    with pytest.raises(ValueError, match="A ValidationError is a 422, not a rate-limited problem"):
+        ValidationError({"#/name": "is wrong"}, type=RATE_LIMITED)
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["//elsewhere.example/problems/", "/problèmes/", "/problems", "/p/{x}/", "ftp://x/problems/"],
+)
+def test_a_type_base_that_is_no_path_or_http_url_ending_in_a_slash_stops_the_app(base):
+    with pytest.raises(ConfigError, match="PROBLEM_TYPE_BASE must be a path such as /problems/"):
+        from_environment({"PROBLEM_TYPE_BASE": base})
+
+
+@pytest.mark.parametrize(
+    "base", ["/", "/orders/problems/", "HTTPS://Docs.Example.com:8443/p%C3%A8/"]
+)
+def test_a_path_or_an_http_url_is_a_type_base(base):
+    assert from_environment({"PROBLEM_TYPE_BASE": base})["PROBLEM_TYPE_BASE"] == base
 
 
 def test_an_api_error_takes_its_status_from_its_type():

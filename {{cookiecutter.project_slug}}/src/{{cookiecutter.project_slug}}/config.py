@@ -25,8 +25,10 @@ SECRET_KEY_MIN_LENGTH = 32
 # (every subdomain too) and a port (which Flask ignores), never a URL.
 HOST = re.compile(r"\.?[^\s/:@]+(:[0-9]+)?")
 
-# A path, or an http(s) URL, ending with a slash: what a problem type's slug follows.
-URI_BASE = re.compile(r"(https?://[^\s/?#]+)?/[^\s?#]*/")
+# What a problem type's slug follows: a path, or an http(s) URL, ending with a slash, of the
+# characters RFC 3986 allows in a path (others percent-encoded), with no query or fragment.
+SEGMENT = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+"
+URI_BASE = re.compile(rf"(?:(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?)?(?:/{SEGMENT})*/")
 
 
 class ConfigError(click.ClickException):

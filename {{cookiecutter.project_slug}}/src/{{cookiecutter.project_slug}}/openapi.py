@@ -276,6 +276,8 @@ def error_response(
 ) -> dict[str, Any]:
     """A status's response: ``kinds`` are the problem types it can have, ``None`` for
     ``about:blank``."""
+    if unregistered := [each.slug for each in kinds if each is not None and each not in TYPES]:
+        raise ValueError(f"Problem types not in problems.TYPES: {', '.join(unregistered)}")
     types = [each for each in TYPES if each in kinds]
     content: dict[str, Any] = {}
     for media_type in media_types:

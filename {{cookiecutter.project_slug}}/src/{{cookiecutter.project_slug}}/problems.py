@@ -7,7 +7,7 @@ taken, a database that is away) has a type in the table below, and nowhere else:
 
 - an error response carries it: ``raise APIError(detail, type=TAKEN, errors=[...])``, or the
   exception that stands for it (Werkzeug's own, in ``RAISED_AS``);
-- ``GET /problems`` lists the types and ``GET /problems/<slug>`` shows one, to a person or a
+- ``GET /problems/`` lists the types and ``GET /problems/<slug>`` shows one, to a person or a
   client (``catalogue.py``);
 - ``/openapi.json`` names the types each operation can answer, with an example of each;
 - ``tests/test_problems.py`` compares the table with ``tests/problem_types.json``: a type removed
@@ -151,8 +151,9 @@ DATABASE_UNAVAILABLE = ProblemType(
     "database-unavailable",
     503,
     "Database unavailable",
-    happens="The database cannot be reached, is shutting down, or has no connection or lock to "
-    "spare in time.",
+    happens="The database cannot be reached, is shutting down, has no connection or lock to spare "
+    "in time, or cannot read or write its file; or it refused the transaction twice (a "
+    "serialization failure or a deadlock).",
     retry="Yes, after the seconds Retry-After gives.",
     retryable=True,
     example={"detail": "The server could not complete the request."},

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 {% if cookiecutter.use_database -%}
 from ..database import db
 {% endif -%}
-from ..problems import INVALID, ProblemType
+from ..problems import INVALID, TYPES, ProblemType
 from ..request_id import request_id
 {%- if cookiecutter.error_format == "both" %}
 from .negotiation import negotiated_response as error_response
@@ -55,12 +55,14 @@ class APIError(HTTPException):
         **extensions: object,
     ) -> None:
         if type is not None:
+            if type not in TYPES:
+                raise ValueError(f"The problem type {type.slug} is not in problems.TYPES: add it")
             if status not in (None, type.status):
                 raise ValueError(f"A problem of type {type.slug} is a {type.status}, not {status}")
             if missing := type.members.keys() - extensions.keys():
                 raise TypeError(f"A problem of type {type.slug} needs {', '.join(sorted(missing))}")
             status = type.status
-        status = status or 400
+        status = 400 if status is None else status
         if status not in HTTP_STATUS_CODES or status < 400:
             raise ValueError(f"APIError needs a 4xx or 5xx status, not {status}")
         if reserved := RESERVED_MEMBERS & extensions.keys():
@@ -84,6 +86,8 @@ class ValidationError(APIError):
         detail: str = "The request is invalid.",
         type: ProblemType = INVALID,
     ) -> None:
+        if type.status != 422:
+            raise ValueError(f"A ValidationError is a 422, not a {type.slug} problem")
         super().__init__(
             detail,
             type=type,
