@@ -19,6 +19,7 @@ import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -35,7 +36,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
-from static_checks import Report, check_projects, mypy_in_process
+from static_checks import Report, mypy_in_process, run_mypy, run_ruff
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -114,6 +115,13 @@ def matrix(test):
     """Parametrize ``test`` over every combination."""
     params = [in_family(answers) for answers in COMBINATIONS]
     return pytest.mark.parametrize("answers", params)(test)
+
+
+def matrix_slow_beyond_the_array(test):
+    """Parametrize ``test`` over every combination, those outside the covering array (of the
+    strength the command line asks for) marked ``slow``: the quick loop checks the array, the
+    whole run every combination."""
+    return pytest.mark.matrix_slow_beyond_the_array(test)
 
 
 def database_matrix(test):
@@ -227,12 +235,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "covering(database): parametrized over the covering array of combinations (conftest.py)"
     )
+    config.addinivalue_line(
+        "markers",
+        "matrix_slow_beyond_the_array: parametrized over every combination, slow outside the covering array",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker := metafunc.definition.get_closest_marker("covering"):
         rows = expensive_combinations(chosen_strength(metafunc.config), **marker.kwargs)
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
+    if metafunc.definition.get_closest_marker("matrix_slow_beyond_the_array"):
+        rows = expensive_combinations(chosen_strength(metafunc.config))
+        params = []
+        for answers in COMBINATIONS:
+            marks = [pytest.mark.xdist_group(family(answers))]
+            marks += [] if answers in rows else [pytest.mark.slow]
+            params.append(pytest.param(answers, id=combination_id(answers), marks=marks))
+        metafunc.parametrize("answers", params)
 
 
 # The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
@@ -246,13 +266,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     A combination's cheap checks stay together on one worker (its ``xdist_group``), which bakes it
     once. A slow check leaves its combination's group (another worker bakes the combination again,
     in half a second), so that one combination's several project suites do not all queue on one
-    worker. The slow checks run first, the cheap groups filling in after them
+    worker; a family's checks keep theirs, since they are computed together (``static_checks``:
+    mypy over the family's packages). The slow checks run first, the cheap groups filling in after them
     (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
     place, so that while one worker waits on the network the other has work for the processor.
     """
     slow = [item for item in items if item.get_closest_marker("slow")]
-    for item in slow:
-        item.own_markers[:] = [mark for mark in item.own_markers if mark.name != "xdist_group"]
+    families = {family(answers) for answers in COMBINATIONS}
+    for item in slow:  # a family's checks, run together on its worker, keep their group
+        item.own_markers[:] = [
+            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] in families
+        ]
     installing = sorted(
         (item for item in slow if item.path.name in INSTALLING_MODULES),
         key=lambda item: INSTALLING_MODULES.index(item.path.name),  # the README's, the longest, first
@@ -639,22 +663,50 @@ def imported(project: Path) -> Iterator[ModuleType]:
         forget()
 
 
+@dataclass(frozen=True)
+class StaticChecks:
+    ruff: Callable[[dict], list[str]]
+    mypy: Callable[[dict], Report]
+
+
 @pytest.fixture(scope="session")
-def static_checks(bakery, request, tmp_path_factory) -> Callable[[dict], Report]:
-    """``static_checks(answers)``: what ruff and mypy find in that combination's project, checked
-    together with the rest of its family (``static_checks.py``) the first time one is asked for."""
+def static_checks(bakery, request, tmp_path_factory) -> StaticChecks:
+    """``static_checks.ruff(answers)``: what ruff finds in that combination's project, checked with
+    the rest of its family the first time one is asked for; ``static_checks.mypy(answers)``: what
+    mypy finds in its package, checked with the packages of its family whose mypy test this run
+    selected (every combination in the whole run, the covering array in the quick loop)."""
     directory = mypy_cache_directory(request, tmp_path_factory)
-    reports: dict[str, Report] = {}
+    ruff: dict[str, Report] = {}
+    mypy: dict[str, Report] = {}
+    selected = {
+        combination_id(item.callspec.params["answers"])
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_mypy_strict_passes_on_src"
+    }
 
-    def report(answers: dict) -> Report:
-        if combination_id(answers) not in reports:
-            members = [each for each in COMBINATIONS if family(each) == family(answers)]
-            projects = {combination_id(each): bakery(each) for each in members}
-            work = tmp_path_factory.mktemp(f"static-{family(answers)}")
-            reports.update(check_projects(projects, work, directory))
-        return reports[combination_id(answers)]
+    def members(answers: dict) -> dict[str, Path]:
+        return {
+            combination_id(each): bakery(each) for each in COMBINATIONS if family(each) == family(answers)
+        }
 
-    return report
+    def ruff_report(answers: dict) -> list[str]:
+        if combination_id(answers) not in ruff:
+            projects = members(answers)
+            found = {name: Report() for name in projects}
+            run_ruff(projects, found)
+            ruff.update(found)
+        return ruff[combination_id(answers)].ruff
+
+    def mypy_report(answers: dict) -> Report:
+        name = combination_id(answers)
+        if name not in mypy:
+            projects = {each: path for each, path in members(answers).items() if each in selected | {name}}
+            found = {each: Report() for each in projects}
+            run_mypy(projects, found, tmp_path_factory.mktemp(f"mypy-{family(answers)}"), directory)
+            mypy.update(found)
+        return mypy[name]
+
+    return StaticChecks(ruff_report, mypy_report)
 
 
 def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:

@@ -29,6 +29,7 @@ from conftest import (
     database_covering,
     imported,
     matrix,
+    matrix_slow_beyond_the_array,
     run,
 )
 
@@ -277,14 +278,16 @@ def test_readme_headings_stand_apart(bakery, answers):
 def test_ruff_check_and_format_pass(static_checks, answers):
     """``ruff check`` and ``ruff format --check``, with the project's own configuration (run on its
     family's projects at once)."""
-    assert static_checks(answers).ruff == []
+    assert static_checks.ruff(answers) == []
 
 
-@matrix
+@matrix_slow_beyond_the_array
 def test_mypy_strict_passes_on_src(static_checks, answers):
     """mypy, strict, with the project's own configuration, on its package (checked once for every
-    combination that makes the same package, with its family's other packages)."""
-    report = static_checks(answers)
+    combination that makes the same package, with its family's other packages). Slow outside the
+    covering array: its cost doubles with every yes/no prompt, where the other static checks' barely
+    grows (``python tests/bench.py --only artefacts``)."""
+    report = static_checks.mypy(answers)
     assert report.mypy == [], "\n".join([*report.mypy, f"(the same package: {report.same_package})"])
 
 
