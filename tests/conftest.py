@@ -106,9 +106,10 @@ def family(answers: dict) -> str:
     return "-".join(str(answers[name]) for name in FAMILY)
 
 
-def in_family(answers: dict) -> pytest.param:
+def in_family(answers: dict, *marks: pytest.MarkDecorator) -> pytest.param:
     """``combination(**answers)``, run on the worker of its family (which bakes it once)."""
-    return pytest.param(answers, id=combination_id(answers), marks=pytest.mark.xdist_group(family(answers)))
+    marks = (pytest.mark.xdist_group(family(answers)), *marks)
+    return pytest.param(answers, id=combination_id(answers), marks=marks)
 
 
 def matrix(test):
@@ -247,11 +248,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
     if metafunc.definition.get_closest_marker("matrix_slow_beyond_the_array"):
         rows = expensive_combinations(chosen_strength(metafunc.config))
-        params = []
-        for answers in COMBINATIONS:
-            marks = [pytest.mark.xdist_group(family(answers))]
-            marks += [] if answers in rows else [pytest.mark.slow]
-            params.append(pytest.param(answers, id=combination_id(answers), marks=marks))
+        params = [in_family(a, *([] if a in rows else [pytest.mark.slow])) for a in COMBINATIONS]
         metafunc.parametrize("answers", params)
 
 
