@@ -4,6 +4,7 @@ import contextlib
 import functools
 import http.client
 import importlib
+import inspect
 import itertools
 import json
 import os
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import typing
 from collections import Counter
@@ -97,38 +99,83 @@ def combination(**overrides) -> pytest.param:
     return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
 
 
-# The answers that shape a project's package most: the combinations of one family (the same
-# answers to these) are checked together by ruff and mypy (``static_checks``), on one worker.
-FAMILY = ("error_format", "layout", "use_database")
+def over_combinations(
+    where: Callable[[dict], bool] = lambda answers: True, *, slow_beyond_the_array: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Make a check of one combination (a test taking ``answers``) one test over every combination
+    that ``where`` selects.
+
+    The suite grows with what the combinations differ in, not with their count: a check of every
+    combination is one test item, not one per combination (each item's set-up, report and hand-over
+    to a worker), and the checks whose answer depends on a file's bytes only compute it once per
+    distinct file (``once_per_text``, ``static_checks``). Every combination is checked, one that
+    fails does not stop the others, and the test fails with each distinct failure and the
+    combinations it stands for. The combinations' tests run on one worker, which bakes each once.
+
+    With ``slow_beyond_the_array``, two tests: one over the covering array's combinations (of the
+    strength the command line asks for), for the quick loop, and one over the others, ``slow``.
+    """
+
+    def decorate(check: Callable[..., None]) -> Callable[..., None]:
+        parameters = inspect.signature(check).parameters
+        assert "answers" in parameters, f"{check.__name__} checks one combination: it takes answers"
+
+        @functools.wraps(check)
+        def each(combinations: list[dict], **fixtures: typing.Any) -> None:
+            failures: dict[str, list[str]] = {}
+            for answers in combinations:
+                try:
+                    check(answers=answers, **fixtures)
+                except Exception as error:  # noqa: BLE001 - each combination's failure is reported
+                    failures.setdefault(failure_text(error), []).append(combination_id(answers))
+            if failures:
+                pytest.fail(failure_report(failures, len(combinations)), pytrace=False)
+
+        taken = [parameter for name, parameter in parameters.items() if name != "answers"]
+        combinations = inspect.Parameter("combinations", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        each.__signature__ = inspect.Signature([combinations, *taken])  # what pytest passes
+        del each.__wrapped__  # pytest reads the signature above, not the check's
+        marker = pytest.mark.over_combinations(where=where, slow_beyond_the_array=slow_beyond_the_array)
+        return marker(each)
+
+    return decorate
 
 
-def family(answers: dict) -> str:
-    return "-".join(str(answers[name]) for name in FAMILY)
+def failure_text(error: Exception) -> str:
+    return str(error) if isinstance(error, AssertionError) else f"{type(error).__name__}: {error}"
 
 
-def in_family(answers: dict, *marks: pytest.MarkDecorator) -> pytest.param:
-    """``combination(**answers)``, run on the worker of its family (which bakes it once)."""
-    marks = (pytest.mark.xdist_group(family(answers)), *marks)
-    return pytest.param(answers, id=combination_id(answers), marks=marks)
+def failure_report(failures: dict[str, list[str]], checked: int, shown: int = 8) -> str:
+    """Each distinct failure (the first ``shown``), and the combinations it stands for."""
+    failing = sum(map(len, failures.values()))
+    lines = [f"{failing} of {checked} combinations fail, in {len(failures)} distinct ways:"]
+    for text, names in itertools.islice(failures.items(), shown):
+        listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        lines += [f"- in {len(names)} ({listed}):", textwrap.indent(text[:3000], "    ")]
+    return "\n".join(lines)
 
 
-def matrix(test):
-    """Parametrize ``test`` over every combination."""
-    params = [in_family(answers) for answers in COMBINATIONS]
-    return pytest.mark.parametrize("answers", params)(test)
+def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], slow_beyond_the_array: bool):
+    """The parameter ``combinations`` of a test made by ``over_combinations``."""
+    rows = [answers for answers in COMBINATIONS if where(answers)]
+    together = pytest.mark.xdist_group("combinations")
+    if not slow_beyond_the_array:
+        return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
+    array = expensive_combinations(chosen_strength(metafunc.config))
+    inside = [answers for answers in rows if answers in array]
+    beyond = [answers for answers in rows if answers not in array]
+    params = [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
+    if beyond:
+        marks = (together, pytest.mark.slow)
+        params.append(pytest.param(beyond, id=f"beyond-the-array-{len(beyond)}", marks=marks))
+    return params
 
 
-def matrix_slow_beyond_the_array(test):
-    """Parametrize ``test`` over every combination, those outside the covering array (of the
-    strength the command line asks for) marked ``slow``: the quick loop checks the array, the
-    whole run every combination."""
-    return pytest.mark.matrix_slow_beyond_the_array(test)
-
-
-def database_matrix(test):
-    """Parametrize ``test`` over every combination with a database."""
-    params = [in_family(answers) for answers in COMBINATIONS if answers["use_database"]]
-    return pytest.mark.parametrize("answers", params)(test)
+# A check of every combination, of those outside the covering array in the whole run only, and of
+# every combination with a database.
+matrix = over_combinations()
+matrix_slow_beyond_the_array = over_combinations(slow_beyond_the_array=True)
+database_matrix = over_combinations(lambda answers: answers["use_database"])
 
 
 # The combinations every covering array holds, whatever its strength.
@@ -238,7 +285,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "matrix_slow_beyond_the_array: parametrized over every combination, slow outside the covering array",
+        "over_combinations(where, slow_beyond_the_array): a check of one combination run over many, in one "
+        "test (conftest.py)",
     )
 
 
@@ -246,10 +294,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker := metafunc.definition.get_closest_marker("covering"):
         rows = expensive_combinations(chosen_strength(metafunc.config), **marker.kwargs)
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
-    if metafunc.definition.get_closest_marker("matrix_slow_beyond_the_array"):
-        rows = expensive_combinations(chosen_strength(metafunc.config))
-        params = [in_family(a, *([] if a in rows else [pytest.mark.slow])) for a in COMBINATIONS]
-        metafunc.parametrize("answers", params)
+    if marker := metafunc.definition.get_closest_marker("over_combinations"):
+        metafunc.parametrize("combinations", combination_params(metafunc, **marker.kwargs))
 
 
 # The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
@@ -260,19 +306,18 @@ INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Spread the expensive checks over the workers, and start them first.
 
-    A combination's cheap checks stay together on one worker (its ``xdist_group``), which bakes it
-    once. A slow check leaves its combination's group (another worker bakes the combination again,
-    in half a second), so that one combination's several project suites do not all queue on one
-    worker; a family's checks keep theirs, since they are computed together (``static_checks``:
-    mypy over the family's packages). The slow checks run first, the cheap groups filling in after them
-    (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
+    A combination's checks stay together on one worker (its ``xdist_group``), which bakes it once;
+    the checks of every combination (``over_combinations``) share one group, ``combinations``,
+    slow or not. Another slow check leaves its combination's group (another worker bakes the
+    combination again, in a tenth of a second), so that one combination's several project suites
+    do not all queue on one worker. The slow checks run first, the cheap groups filling in after
+    them (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
     place, so that while one worker waits on the network the other has work for the processor.
     """
     slow = [item for item in items if item.get_closest_marker("slow")]
-    families = {family(answers) for answers in COMBINATIONS}
-    for item in slow:  # a family's checks, run together on its worker, keep their group
+    for item in slow:  # the combinations' checks, run on the worker that bakes them all, keep their group
         item.own_markers[:] = [
-            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] in families
+            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] == "combinations"
         ]
     installing = sorted(
         (item for item in slow if item.path.name in INSTALLING_MODULES),
@@ -355,18 +400,20 @@ class CompiledTemplates(jinja2.BytecodeCache):
     Cookiecutter makes a new Jinja environment for each bake, which compiles every template file
     again: about half a bake's time. Jinja's own bytecode cache hands a later environment the
     code compiled for a file whose source, name and compile settings are the same; any other
-    file is compiled as before. ``loaded`` and ``compiled_anew`` count the templates taken from
-    the cache and those compiled.
+    file is compiled as before. The sources cookiecutter compiles from strings (each path's name)
+    are kept the same way. ``loaded`` and ``compiled_anew`` count the template files taken from the
+    cache and those compiled.
     """
 
     def __init__(self) -> None:
         self.compiled: dict[tuple, bytes] = {}
+        self.strings: dict[tuple, typing.Any] = {}
         self.loaded = self.compiled_anew = 0
 
     @staticmethod
-    def key(bucket: jinja2.bccache.Bucket) -> tuple:
-        environment = bucket.environment
-        settings = tuple(getattr(environment, name) for name in JINJA_COMPILE_OPTIONS)
+    def settings(environment: jinja2.Environment) -> tuple:
+        """What shapes the code Jinja compiles a source into, besides the source."""
+        options = tuple(getattr(environment, name) for name in JINJA_COMPILE_OPTIONS)
         # What else the compiler reads: the environment's kind, its filters and tests (an
         # extension's filters share its identifier), async rendering and finalize.
         compiler = (
@@ -377,7 +424,27 @@ class CompiledTemplates(jinja2.BytecodeCache):
             tuple(sorted(environment.tests)),
             tuple(sorted(environment.extensions)),
         )
-        return (bucket.key, bucket.checksum, settings, compiler)
+        return options, compiler
+
+    def key(self, bucket: jinja2.bccache.Bucket) -> tuple:
+        return (bucket.key, bucket.checksum, self.settings(bucket.environment))
+
+    def compiling_strings_once(self, environment: jinja2.Environment) -> None:
+        """``environment.from_string`` (cookiecutter renders each path name with one) compiles each
+        distinct source once: the code of a source compiled in another bake's environment of the
+        same settings is reused, as the bytecode cache reuses a file's."""
+        compile_anew = environment.compile
+        strings: dict[tuple, typing.Any] = self.strings
+
+        def compile(source, name=None, filename=None, raw=False, defer_init=False):
+            if name is not None or filename is not None or raw or defer_init or not isinstance(source, str):
+                return compile_anew(source, name, filename, raw, defer_init)
+            key = (source, self.settings(environment))
+            if key not in strings:
+                strings[key] = compile_anew(source)
+            return strings[key]
+
+        environment.compile = compile
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if (code := self.compiled.get(self.key(bucket))) is not None:
@@ -399,11 +466,31 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
     def with_cache(context: dict) -> jinja2.Environment:
         environment = environment_for(context)
         environment.bytecode_cache = cache
+        cache.compiling_strings_once(environment)
         return environment
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cookiecutter.generate, "create_env_with_context", with_cache)
+        patch.setattr(
+            cookiecutter.generate, "is_binary", binary_once_per_file(cookiecutter.generate.is_binary)
+        )
         yield cache
+
+
+def binary_once_per_file(is_binary: Callable[[str], bool]) -> Callable[[str], bool]:
+    """binaryornot's guess for a template file (cookiecutter copies a binary file as it is), read
+    once per file and version (its path, size and modification time) in this process, not once
+    per bake."""
+    guesses: dict[tuple, bool] = {}
+
+    def guess(path: str) -> bool:
+        status = os.stat(path)
+        key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+        if key not in guesses:
+            guesses[key] = is_binary(path)
+        return guesses[key]
+
+    return guess
 
 
 def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
@@ -668,42 +755,76 @@ class StaticChecks:
 
 @pytest.fixture(scope="session")
 def static_checks(bakery, request, tmp_path_factory) -> StaticChecks:
-    """``static_checks.ruff(answers)``: what ruff finds in that combination's project, checked with
-    the rest of its family the first time one is asked for; ``static_checks.mypy(answers)``: what
-    mypy finds in its package, checked with the packages of its family whose mypy test this run
-    selected (every combination in the whole run, the covering array in the quick loop)."""
+    """``static_checks.ruff(answers)``: what ruff finds in that combination's project, the first
+    call checking each distinct file of every combination once; ``static_checks.mypy(answers)``:
+    what mypy finds in its package, the first call checking each distinct package of the
+    combinations whose mypy test this run selected (every combination in the whole run, the
+    covering array in the quick loop) once (``static_checks.py``)."""
     directory = mypy_cache_directory(request, tmp_path_factory)
     ruff: dict[str, Report] = {}
     mypy: dict[str, Report] = {}
-    selected = {
-        combination_id(item.callspec.params["answers"])
+    selected = [
+        answers
         for item in request.session.items
         if getattr(item, "originalname", None) == "test_mypy_strict_passes_on_src"
-    }
-
-    def members(answers: dict) -> dict[str, Path]:
-        return {
-            combination_id(each): bakery(each) for each in COMBINATIONS if family(each) == family(answers)
-        }
+        for answers in item.callspec.params["combinations"]
+    ]
 
     def ruff_report(answers: dict) -> list[str]:
-        if combination_id(answers) not in ruff:
-            projects = members(answers)
-            found = {name: Report() for name in projects}
-            run_ruff(projects, found)
-            ruff.update(found)
+        if not ruff:
+            projects = {combination_id(each): bakery(each) for each in COMBINATIONS}
+            ruff.update({name: Report() for name in projects})
+            artefacts = run_ruff(projects, ruff, tmp_path_factory.mktemp("ruff"))
+            checked_artefacts(request.config)["ruff and ruff format"] = artefacts
         return ruff[combination_id(answers)].ruff
 
     def mypy_report(answers: dict) -> Report:
-        name = combination_id(answers)
-        if name not in mypy:
-            projects = {each: path for each, path in members(answers).items() if each in selected | {name}}
-            found = {each: Report() for each in projects}
-            run_mypy(projects, found, tmp_path_factory.mktemp(f"mypy-{family(answers)}"), directory)
-            mypy.update(found)
-        return mypy[name]
+        if not mypy:
+            projects = {combination_id(each): bakery(each) for each in [*selected, answers]}
+            mypy.update({name: Report() for name in projects})
+            artefacts = run_mypy(projects, mypy, tmp_path_factory.mktemp("mypy"), directory)
+            checked_artefacts(request.config)["mypy"] = artefacts
+        return mypy[combination_id(answers)]
 
     return StaticChecks(ruff_report, mypy_report)
+
+
+ARTEFACTS = pytest.StashKey[dict[str, dict[str, list[str]]]]()
+
+
+def checked_artefacts(config: pytest.Config) -> dict[str, dict[str, list[str]]]:
+    """What this process's static checks checked: for each check, each distinct artefact (a file
+    or a package, named by its path and a digest of its bytes) with the combinations it stands for."""
+    return config.stash.setdefault(ARTEFACTS, {})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker hands them to the controller
+        session.config.workeroutput["checked_artefacts"] = checked_artefacts(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    checked_artefacts(node.config).update(node.workeroutput.get("checked_artefacts", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """How many distinct artefacts the static checks checked for how many combinations' files, and
+    where the report of which combinations each stands for is kept (pytest's cache)."""
+    checked = checked_artefacts(config)
+    if not checked:
+        return
+    terminalreporter.section("checked once per distinct artefact")
+    for check, artefacts in sorted(checked.items()):
+        combinations = {name for names in artefacts.values() for name in names}
+        stands_for = sum(map(len, artefacts.values()))
+        terminalreporter.line(
+            f"{check}: {len(artefacts)} distinct, for {stands_for} in {len(combinations)} combinations"
+        )
+    if cache := getattr(config, "cache", None):
+        report = cache.mkdir("template") / "checked-artefacts.json"
+        report.write_text(json.dumps(checked, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        terminalreporter.line(f"each with the combinations it stands for: {report}")
 
 
 def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:

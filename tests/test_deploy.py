@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from conftest import (
-    COMBINATIONS,
     NEWEST_PYTHON,
     SECRET_KEY,
     TRUSTED_HOSTS,
@@ -31,6 +30,7 @@ from conftest import (
     gunicorn_process,
     matrix,
     once_per_text,
+    over_combinations,
     require,
     run,
 )
@@ -49,11 +49,9 @@ ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 TEST_REDIS_URL = "redis://localhost:6379/15"
 
 
-def compose_matrix(test):
-    """Parametrize ``test`` over every combination with a ``compose.yaml``: a service to run beside
-    the app (PostgreSQL, Redis or both)."""
-    composed = [answers for answers in COMBINATIONS if answers["use_database"] or answers["use_redis"]]
-    return pytest.mark.parametrize("answers", [combination(**answers) for answers in composed])(test)
+# A check of every combination with a ``compose.yaml``: a service to run beside the app
+# (PostgreSQL, Redis or both).
+compose_matrix = over_combinations(lambda answers: answers["use_database"] or answers["use_redis"])
 
 
 def hadolint() -> str:
