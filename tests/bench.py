@@ -401,6 +401,7 @@ def main() -> None:
         default=2000,
         help="each app or server gets 5 x this many, 10 x for served-404 (default 2000)",
     )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each quick loop (default 3)")
     parser.add_argument(
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
     )
@@ -1246,9 +1247,104 @@ def artefacts() -> None:
         print(f"  {name:<42}{now[name]:>20}{more[name]:>22}")
 
 
+def stand_in_suite(repository: Path) -> None:
+    """What a team adds to the template's suite and changelog beside the stand-in prompt, in the
+    clone of this repository at ``repository``: its files and dependency in the matrix's
+    expectations, its row of new prompts (``test_cruft.py``) and its changelog entry."""
+
+    def edit(relative: str, old: str, new: str) -> None:
+        path = repository / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{relative} has no single {old!r}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    edit(
+        "tests/test_matrix.py",
+        '        "tests/test_sentry.py": answers["use_sentry"],\n',
+        '        "tests/test_sentry.py": answers["use_sentry"],\n'
+        '        f"{PACKAGE}/stand_in.py": answers["use_stand_in"],\n'
+        '        "tests/test_stand_in.py": answers["use_stand_in"],\n',
+    )
+    edit(
+        "tests/test_matrix.py",
+        '    runtime |= {"swagger-ui-bundle-v2"}\n',
+        '    runtime |= {"swagger-ui-bundle-v2"}\n'
+        '    runtime |= {"idna"} if answers["use_stand_in"] else set()\n',
+    )
+    redis_row = '(("flask", "--app", "{slug}", "routes"),)\n    ),\n'
+    edit(
+        "tests/test_cruft.py",
+        redis_row,
+        f'{redis_row}    NewPrompt("use_stand_in", before=False, opt_in=True),\n',
+    )
+    edit(
+        "CHANGELOG.md",
+        "### Added\n\n",
+        "### Added\n\n"
+        "- **New prompt `use_stand_in`**, default `false`: a stand-in. To keep a project without it:\n\n"
+        "  ```console\n  cruft update --variables-to-update '{\"use_stand_in\": false}'\n  ```\n\n"
+        "  To opt in:\n\n"
+        "  ```console\n  cruft update --variables-to-update '{\"use_stand_in\": true}'\n  ```\n\n",
+    )
+
+
+def quick_loop(rounds: int) -> None:
+    """The quick loop, ``pytest tests -m "not slow"`` (without pytest's cache, as on a fresh copy),
+    on a clone of this repository's last commit, next to a clone with the stand-in prompt and what
+    a team adds to the suite with it, taking turns; and what each checked once per distinct artefact."""
+    with tempfile.TemporaryDirectory() as work:
+        clones = {"now": Path(work, "now"), "one more prompt": Path(work, "more")}
+        for clone in clones.values():
+            subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
+        more = clones["one more prompt"]
+        stand_in(more)
+        stand_in_suite(more)
+        identity = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+        subprocess.run(["git", "-C", str(more), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(more), *identity, "commit", "-q", "-m", "stand-in"], check=True)
+        times: dict[str, list[float]] = {name: [] for name in clones}
+        summaries: dict[str, list[str]] = {}
+        for _ in range(rounds):
+            for name, clone in clones.items():
+                start = time.perf_counter()
+                result = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        "tests",
+                        "-m",
+                        "not slow",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                    ],
+                    cwd=clone,
+                    capture_output=True,
+                    text=True,
+                )
+                times[name].append(time.perf_counter() - start)
+                lines = result.stdout.splitlines()
+                summaries[name] = [line for line in lines if " distinct, for " in line] + lines[-1:]
+    title = 'quick loop (pytest -m "not slow")'
+    print(f"{title:<44}{'now':>20}{'one more prompt':>22}")
+    now, more_times = statistics.median(times["now"]), statistics.median(times["one more prompt"])
+    rows = {
+        f"seconds, median of {rounds}": (f"{now:.1f}", f"{more_times:.1f} ({more_times / now - 1:+.0%})"),
+        "each run": tuple(" ".join(f"{t:.1f}" for t in times[name]) for name in clones),
+    }
+    for row, (left, right) in rows.items():
+        print(f"  {row:<42}{left:>20}{right:>22}")
+    for name in clones:
+        print(f"  {name}:")
+        for line in summaries[name]:
+            print(f"    {line}")
+
+
 SECTIONS = {
     "bake": bake_and_matrix,
     "artefacts": lambda options: artefacts(),
+    "quick-loop": lambda options: quick_loop(options.rounds),
     "not-found": lambda options: not_found(options.requests),
     "not-found-parts": lambda options: not_found_parts(options.requests),
     "sessions": lambda options: sessions(options.requests),

@@ -47,15 +47,12 @@ CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"
 if str(TEMPLATE) not in sys.path:
     sys.path.append(str(TEMPLATE))
 
-# The prompts that change which files a project has, with every value each can take.
+# The prompts that change which files a project has, with every value each can take: each choice
+# (a list) and each yes/no prompt, a new one included as soon as cookiecutter.json has it.
 OPTIONS = {
     name: value if isinstance(value, list) else [True, False]
     for name, value in CONTEXT.items()
-    if name
-    in {
-        *("error_format", "layout"),
-        *("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis"),
-    }
+    if not name.startswith("_") and isinstance(value, list | bool)
 }
 DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
@@ -72,8 +69,9 @@ SHORT_NAMES = {
 
 def combination_id(answers: dict) -> str:
     """A readable id such as ``both-blueprints-no_email-file-no_sentry``."""
+    short = {name: SHORT_NAMES.get(name, name.removeprefix("use_")) for name in answers}
     return "-".join(
-        value if isinstance(value, str) else SHORT_NAMES[name] if value else f"no_{SHORT_NAMES[name]}"
+        value if isinstance(value, str) else short[name] if value else f"no_{short[name]}"
         for name, value in answers.items()
     )
 
@@ -179,8 +177,9 @@ database_matrix = over_combinations(lambda answers: answers["use_database"])
 
 
 # The combinations every covering array holds, whatever its strength.
-ALL_ON = {"error_format": "both", "layout": "blueprints"} | {name: True for name in SHORT_NAMES}
-ALL_OFF = {"error_format": "json", "layout": "single_module"} | {name: False for name in SHORT_NAMES}
+YES_NO = [name for name, values in OPTIONS.items() if values == [True, False]]
+ALL_ON = {"error_format": "both", "layout": "blueprints"} | {name: True for name in YES_NO}
+ALL_OFF = {"error_format": "json", "layout": "single_module"} | {name: False for name in YES_NO}
 PRESETS = [DEFAULTS, ALL_ON, ALL_OFF]
 # How many answers' interactions the expensive checks cover: 2 is every pair of answer values.
 DEFAULT_STRENGTH = 2
