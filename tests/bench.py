@@ -1165,6 +1165,8 @@ def stand_in(template: Path) -> None:
 
     prompt = '"use_redis": false,'
     edit(template / "cookiecutter.json", prompt, f'{prompt}\n  "use_stand_in": false,')
+    question = '    "use_redis": "'
+    edit(template / "cookiecutter.json", question, f'    "use_stand_in": "Add the stand-in?",\n{question}')
     (package / "stand_in.py").write_text(STAND_IN_MODULE, encoding="utf-8")
     (tests / "test_stand_in.py").write_text(STAND_IN_TEST, encoding="utf-8")
     edit(
@@ -1182,6 +1184,11 @@ def stand_in(template: Path) -> None:
         template / "{{cookiecutter.project_slug}}" / "pyproject.toml",
         '    "flask>=3.1",\n',
         '    "flask>=3.1",\n{%- if cookiecutter.use_stand_in %}\n    "idna>=3",\n{%- endif %}\n',
+    )
+    edit(
+        template / "hooks" / "pre_gen_project.py",
+        '        "_pytest",\n',
+        '        "_pytest",\n        "idna",\n',
     )
     edit(
         template / "hooks" / "post_gen_project.py",
@@ -1270,6 +1277,11 @@ def stand_in_suite(repository: Path) -> None:
         '    runtime |= {"swagger-ui-bundle-v2"}\n',
         '    runtime |= {"swagger-ui-bundle-v2"}\n'
         '    runtime |= {"idna"} if answers["use_stand_in"] else set()\n',
+    )
+    edit(
+        "tests/test_prompts.py",
+        '        "use_redis",\n    ]\n',
+        '        "use_redis",\n        "use_stand_in",\n    ]\n',
     )
     redis_row = '(("flask", "--app", "{slug}", "routes"),)\n    ),\n'
     edit(
