@@ -35,6 +35,7 @@ from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
+from pytest_cookies.plugin import Cookies
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
@@ -514,6 +515,32 @@ def hooks_in_process() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
         yield
+
+
+# A directory in memory (a tmpfs), where the machine has one: a bake writes about 80 files and
+# directories, and writing a file takes a tenth of the time there that it takes on this machine's
+# disk (12 against 122 microseconds).
+MEMORY = Path("/dev/shm")
+
+
+@pytest.fixture(scope="session")
+def cookies_session(request, tmp_path_factory, _cookiecutter_config_file) -> Iterator[Cookies]:
+    """pytest-cookies' own ``cookies_session``, its bakes written into ``MEMORY`` when it is there
+    to write into, else beside pytest's temporary directories; removed at the end of the session
+    (unless ``--keep-baked-projects``), as pytest-cookies removes its own."""
+    in_memory = MEMORY.is_dir() and os.access(MEMORY, os.W_OK)
+    root = (
+        Path(tempfile.mkdtemp(prefix="cookies-", dir=MEMORY))
+        if in_memory
+        else tmp_path_factory.mktemp("cookies")
+    )
+
+    def output_directory(name: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
+
+    yield Cookies(request.config.option.template, output_directory, _cookiecutter_config_file)
+    if not request.config.option.keep_baked_projects:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ combination. So every combination's files are checked at once, each distinct one
   configured by the projects' ``[tool.ruff]`` (the same in every project, which is checked); one
   ``ruff check`` and one ``ruff format --check`` over the trees. ruff's rules read one file at a
   time; its import sorting also looks for the project's own modules, so a tree has an empty file
-  wherever a path has fewer versions than trees;
+  wherever a module of the package has fewer versions than there are trees;
 - mypy: each distinct package (the same ``src/<slug>`` bytes) copied under a name of its own (its
   digest) into one tree, and one mypy run over the tree, configured by the projects'
   ``[tool.mypy]`` (the same in every project, which is checked). The package imports itself
@@ -97,9 +97,10 @@ def run_ruff(projects: dict[str, Path], reports: dict[str, Report], work: Path) 
     for relative, contents in versions.items():
         for number, tree in enumerate(trees):
             (tree / relative).parent.mkdir(parents=True, exist_ok=True)
-            if number >= len(contents):
-                # An empty module where a project has one (ruff's import sorting tells the project's
-                # own modules from others by the files it finds): no problem of any combination.
+            if number >= len(contents) and relative.startswith("src/"):
+                # An empty module where a project's package has one (ruff's import sorting tells
+                # the project's own modules from others by the files it finds): no problem of any
+                # combination.
                 (tree / relative).touch()
         for number, (content, names) in enumerate(contents.items()):
             (trees[number] / relative).write_bytes(content)
