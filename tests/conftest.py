@@ -1,6 +1,7 @@
 """Shared fixtures: the template's answers, and a bake of each combination made once per session."""
 
 import contextlib
+import copy
 import functools
 import http.client
 import importlib
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import tomllib
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +33,7 @@ import covertable
 import jinja2
 import jinja2.bccache
 import pytest
+import yaml
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 from cookiecutter.exceptions import FailedHookException
@@ -158,9 +161,10 @@ def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool],
     """The parameter ``combinations`` of a test made by ``over_combinations``."""
     rows = [answers for answers in COMBINATIONS if where(answers)]
     together = pytest.mark.xdist_group("combinations")
-    if not slow_beyond_the_array:
+    strength = chosen_strength(metafunc.config)
+    if not slow_beyond_the_array or strength is None:  # None: the array is every combination
         return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
-    array = expensive_combinations(chosen_strength(metafunc.config))
+    array = expensive_combinations(strength)
     inside = [answers for answers in rows if answers in array]
     beyond = [answers for answers in rows if answers not in array]
     params = [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
@@ -745,6 +749,22 @@ def check_schema(path: Path, schema: str):
     """check-jsonschema's answer for the file at ``path`` against its built-in ``schema``, such as
     ``vendor.github-workflows``."""
     return check_jsonschema("--builtin-schema", schema, str(path))
+
+
+@functools.cache
+def _parsed(text: str, kind: str) -> typing.Any:
+    return yaml.safe_load(text) if kind == "yaml" else tomllib.loads(text)
+
+
+def read_yaml(path: Path) -> typing.Any:
+    """The YAML file at ``path``, parsed once per distinct text (most combinations generate the
+    same workflow); a copy, which the caller may change."""
+    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "yaml"))
+
+
+def read_toml(path: Path) -> dict[str, typing.Any]:
+    """The TOML file at ``path``, parsed once per distinct text; a copy, as ``read_yaml``'s."""
+    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "toml"))
 
 
 def assert_ruff_clean(project: Path) -> None:

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import sys
-import tomllib
 from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 import openapi_spec_validator
 import psycopg
 import pytest
-import yaml
 
 from conftest import (
     ALL_ON,
@@ -31,6 +29,8 @@ from conftest import (
     imported,
     matrix,
     matrix_slow_beyond_the_array,
+    read_toml,
+    read_yaml,
     run,
 )
 
@@ -196,7 +196,7 @@ def test_a_bake_from_compiled_templates_is_a_fresh_bake(bakery, cookies, compile
 
 @matrix
 def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
-    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = read_toml(bakery(answers) / "pyproject.toml")
     project = pyproject["project"]
     declared = {
         "runtime": project["dependencies"],
@@ -214,8 +214,8 @@ def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
     ``fail_under`` (``assert_project_tests_pass`` sees the gate pass in the presets' runs, and in
     every combination's with ``--all-combinations``); a run of one file's tests does not measure."""
     project = bakery(answers)
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    pyproject = read_toml(project / "pyproject.toml")
+    workflow = read_yaml(project / ".github/workflows/ci.yml")
     assert {"run": "uv run pytest --cov"} in workflow["jobs"]["test"]["steps"]
     tool = pyproject["tool"]
     assert "--cov" not in tool["pytest"]["ini_options"]["addopts"]  # one file's tests run without it
