@@ -170,13 +170,16 @@ def test_exact_file_set(bakery, answers):
     assert not empty
 
 
-def test_a_bake_from_compiled_templates_is_a_fresh_bake(bakery, cookies, compiled_templates, tmp_path):
-    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
-    and run the hooks in this process (``run_hook_in_process``): a bake that compiles none is byte
-    for byte what cookiecutter makes in a process of its own, its hooks in processes of theirs."""
+def test_a_bake_from_compiled_templates_is_a_fresh_bake(
+    bakery, cookies_session, compiled_templates, tmp_path
+):
+    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``),
+    run the hooks in this process (``run_hook_in_process``) and are made in one directory and moved
+    (``Bakes``): a bake that compiles none is byte for byte what cookiecutter makes in a process of
+    its own, its hooks in processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
-    project = bake(cookies, **ALL_ON).project_path
+    project = bake(cookies_session, **ALL_ON).project_path
     # Each template a bake renders is either loaded from the cache or compiled (and stored).
     assert compiled_templates.compiled_anew == compiled_anew
     assert compiled_templates.loaded > loaded
