@@ -54,7 +54,12 @@
   /api/items/<id>`` answered 200, ``POST /api/items`` answered 201 and ``GET
   /api/items/999999999`` answered 404, each from 64 kept-alive clients (5 x ``--requests`` each,
   in 10 rounds, taking turns): requests per second, p50 and p99 latency, and each worker's memory
-  after the warm-up, next to issue 31's targets.
+  after the warm-up, next to issue 31's targets; and the same rows for the default project with
+  every reporter on and with ``use_redis``, each next to bare Flask (``HAPPY_OPTIONS``);
+- the quick loop (``--only quick-loop``, ``--rounds`` runs each): ``pytest tests -m "not slow"`` on
+  a clone of this repository's last commit, next to a clone with the stand-in prompt above and
+  what a team adds with it (``stand_in_suite``), taking turns; and the distinct artefacts each
+  static check checked in each.
 """
 
 import argparse
