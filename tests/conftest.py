@@ -825,7 +825,7 @@ class StaticChecks:
 
 
 @pytest.fixture(scope="session")
-def static_checks(bakery, request, tmp_path_factory) -> StaticChecks:
+def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticChecks:
     """``static_checks.ruff(answers)``: what ruff finds in that combination's project, the first
     call checking each distinct file of every combination once; ``static_checks.mypy(answers)``:
     what mypy finds in its package, the first call checking each distinct package of the
@@ -845,7 +845,9 @@ def static_checks(bakery, request, tmp_path_factory) -> StaticChecks:
         if not ruff:
             projects = {combination_id(each): bakery(each) for each in COMBINATIONS}
             ruff.update({name: Report() for name in projects})
-            artefacts = run_ruff(projects, ruff, tmp_path_factory.mktemp("ruff"))
+            work = cookies_session.root / "ruff"  # beside the bakes, in memory where they are
+            work.mkdir()
+            artefacts = run_ruff(projects, ruff, work)
             checked_artefacts(request.config)["ruff and ruff format"] = artefacts
         return ruff[combination_id(answers)].ruff
 
