@@ -54,7 +54,12 @@
   /api/items/<id>`` answered 200, ``POST /api/items`` answered 201 and ``GET
   /api/items/999999999`` answered 404, each from 64 kept-alive clients (5 x ``--requests`` each,
   in 10 rounds, taking turns): requests per second, p50 and p99 latency, and each worker's memory
-  after the warm-up, next to issue 31's targets.
+  after the warm-up, next to issue 31's targets; and the same rows for the default project with
+  every reporter on and with ``use_redis``, each next to bare Flask (``HAPPY_OPTIONS``);
+- the quick loop (``--only quick-loop``, ``--rounds`` runs each): ``pytest tests -m "not slow"`` on
+  a clone of this repository's last commit, next to a clone with the stand-in prompt above and
+  what a team adds with it (``stand_in_suite``), taking turns; and the distinct artefacts each
+  static check checked in each.
 """
 
 import argparse
@@ -401,6 +406,7 @@ def main() -> None:
         default=2000,
         help="each app or server gets 5 x this many, 10 x for served-404 (default 2000)",
     )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each quick loop (default 3)")
     parser.add_argument(
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
     )
@@ -861,6 +867,9 @@ HAPPY_WARM_UP = 400
 HAPPY_THROUGHPUT = 0.90
 HAPPY_P99 = 1.20
 HAPPY_MEMORY = 15_000_000
+# What each option costs on the happy path: the default project with these answers too, served
+# with its reporters' servers answering (every reporter on), or with a Redis for its rate limits.
+HAPPY_OPTIONS = {"every reporter on": EVERY_REPORTER, "use_redis": ("use_redis=yes",)}
 
 
 def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], int] | None:
@@ -1040,7 +1049,11 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
         assert not result["failures"], result["failures"][:3]
         return result
 
-    with tempfile.TemporaryDirectory() as output, postgresql_server(free_port()) as server:
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(tempfile.TemporaryDirectory())
+        server = stack.enter_context(postgresql_server(free_port()))
+        store = stack.enter_context(redis_server(free_port()))
+        smtp, sentry = stack.enter_context(neighbours(healthy=True))
         project = bake(output, "default")
         path = Path(output)
         (path / "bare.py").write_text(HAPPY_BARE_APP, encoding="utf-8")
@@ -1052,50 +1065,76 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
         for environment in (bare, plain):
             tables = [sys.executable, "-c", HAPPY_BARE_TABLES]
             subprocess.run(tables, env={**os.environ, **environment}, check=True, capture_output=True)
-        generated_url = server.create_database("generated")
-        migrate(project, generated_url, path / "migrate.log")
-        with (
+        # The default project, and the same with each option whose cost a team weighs
+        # (``HAPPY_OPTIONS``), each on a database of its own.
+        projects = {"generated": project}
+        projects |= {
+            name: bake(output, name.replace(" ", "-"), *answers) for name, answers in HAPPY_OPTIONS.items()
+        }
+        urls = {name: server.create_database(name.replace(" ", "_")) for name in projects}
+        for name, made in projects.items():
+            migrate(made, urls[name], path / f"migrate-{name.replace(' ', '-')}.log")
+        served = {
             # The project stays importable: gunicorn.conf.py checks its configuration first.
-            gunicorn_process(project, workers=workers, app="bare:app", **bare) as bare_server,
-            gunicorn_process(
-                project, workers=workers, DATABASE_URL=generated_url, LOG_FILE=str(path / "app.log")
-            ) as generated_server,
-            gunicorn_process(
+            "bare Flask": gunicorn_process(project, workers=workers, app="bare:app", **bare),
+            "generated": gunicorn_process(
+                project, workers=workers, DATABASE_URL=urls["generated"], LOG_FILE=str(path / "app.log")
+            ),
+            "plain": gunicorn_process(
                 project,
                 workers=workers,
                 app="bare:app",
                 options=(f"--config={path / 'plain_logger.conf.py'}",),
                 **plain,
-            ) as plain_server,
-        ):
-            servers = {"bare Flask": bare_server, "generated": generated_server}
-            everyone = {**servers, "plain": plain_server}
-            rows = {name: kinds(port) for name, (port, _, _) in everyone.items()}
-            for name, (port, _, _) in everyone.items():
-                check_happy_answers(name, port)
-                _, make = rows[name]["POST /api/items, 201"]
-                sent(port, 201, make(HAPPY_SEEDED))  # with the check's, ids 1 to HAPPY_SEEDED + 1
-                for expected, make in rows[name].values():  # a worker's first requests fill caches
-                    sent(port, expected, make(HAPPY_WARM_UP))
-            memory = {name: worker_rss_kib(master.pid) for name, (_, master, _) in everyone.items()}
-            measures: dict[str, dict[str, dict[str, list[float]]]] = {}
-            for row in rows["generated"]:
-                measures[row] = {name: {"rate": [], "p50": [], "p99": []} for name in servers}
-                for _ in range(2 * times):
-                    for name, (port, _, _) in servers.items():
-                        expected, make = rows[name][row]
-                        result = sent(port, expected, make(requests // 2))
-                        milliseconds = [latency * 1000 for latency in result["latencies"]]
-                        measures[row][name]["rate"].append(len(milliseconds) / result["seconds"])
-                        measures[row][name]["p50"].append(statistics.median(milliseconds))
-                        measures[row][name]["p99"].append(percentile(milliseconds, 99))
+            ),
+        }
+        for name in HAPPY_OPTIONS:  # with an SMTP server and a Sentry endpoint, both answering
+            run = path / f"run-{name.replace(' ', '-')}"
+            run.mkdir()
+            environment = {"DATABASE_URL": urls[name], "REDIS_URL": store.url(0)}
+            served[name] = served_with_reporters(
+                projects[name], run, smtp, sentry, workers=workers, **environment
+            )
+        everyone = {name: stack.enter_context(process)[:2] for name, process in served.items()}
+        servers = {name: found for name, found in everyone.items() if name != "plain"}
+        rows = {name: kinds(port) for name, (port, _) in everyone.items()}
+        for name, (port, _) in everyone.items():
+            check_happy_answers(name, port)
+            _, make = rows[name]["POST /api/items, 201"]
+            sent(port, 201, make(HAPPY_SEEDED))  # with the check's, ids 1 to HAPPY_SEEDED + 1
+            for expected, make in rows[name].values():  # a worker's first requests fill caches
+                sent(port, expected, make(HAPPY_WARM_UP))
+        memory = {name: worker_rss_kib(master.pid) for name, (_, master) in everyone.items()}
+        measures: dict[str, dict[str, dict[str, list[float]]]] = {}
+        for row in rows["generated"]:
+            measures[row] = {name: {"rate": [], "p50": [], "p99": []} for name in servers}
+            for _ in range(2 * times):
+                for name, (port, _) in servers.items():
+                    expected, make = rows[name][row]
+                    result = sent(port, expected, make(requests // 2))
+                    milliseconds = [latency * 1000 for latency in result["latencies"]]
+                    measures[row][name]["rate"].append(len(milliseconds) / result["seconds"])
+                    measures[row][name]["p50"].append(statistics.median(milliseconds))
+                    measures[row][name]["p99"].append(percentile(milliseconds, 99))
         label = f"happy path, {workers} gevent workers, PostgreSQL {server.bindir.parent.name}"
     print_happy_path(label, requests, measures, memory)
 
 
+def against_bare(measured: dict, measure: str, name: str) -> tuple[float, float]:
+    """A server's median of ``measure`` over the rounds, and the median of its rounds' ratios to
+    bare Flask's."""
+    mine, theirs = measured[name][measure], measured["bare Flask"][measure]
+    return statistics.median(mine), statistics.median(
+        ours / bare for ours, bare in zip(mine, theirs, strict=True)
+    )
+
+
 def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str, dict[int, int]]) -> None:
-    """The happy path's rows, bare Flask first, with issue 31's targets and whether each is met."""
-    print(f"{label:<52}{'bare Flask':>12}{'generated':>12}{'ratio':>8}  target")
+    """The happy path's rows, bare Flask first, with issue 31's targets (for the default project)
+    and whether each is met; then each option's value and its ratio to bare Flask's."""
+    options = list(HAPPY_OPTIONS)
+    heading = "".join(f"{name:>20}{'ratio':>7}" for name in options)
+    print(f"{label:<44}{'bare Flask':>11}{'generated':>11}{'ratio':>7}{heading}  target (generated)")
     rounds = len(next(iter(next(iter(measures.values())).values()))["rate"])
     print(f"  {HAPPY_CLIENTS} kept-alive clients, {rounds} rounds of {requests // 2} each, taking turns")
     for row, measured in measures.items():
@@ -1106,23 +1145,32 @@ def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str
             ("p50", "p50 milliseconds", None, False),
             ("p99", "p99 milliseconds", HAPPY_P99, False),
         ):
-            theirs, mine = measured["bare Flask"][measure], measured["generated"][measure]
-            ratio = statistics.median(ours / bare for ours, bare in zip(mine, theirs, strict=True))
+            theirs = measured["bare Flask"][measure]
+            value, ratio = against_bare(measured, measure, "generated")
             verdict = ""
             if target is not None:
                 met = ratio >= target if at_least else ratio <= target
                 verdict = f"{'>=' if at_least else '<='} {target:.2f}x: {'met' if met else 'NOT MET'}"
-            values = f"{statistics.median(theirs):>12.1f}{statistics.median(mine):>12.1f}"
-            print(f"{'  ' + text:<52}{values}{ratio:>7.2f}x  {verdict}")
+            others = "".join(
+                f"{v:>20.1f}{r:>6.2f}x" for v, r in (against_bare(measured, measure, o) for o in options)
+            )
+            values = f"{statistics.median(theirs):>11.1f}{value:>11.1f}{ratio:>6.2f}x"
+            print(f"{'  ' + text:<44}{values}{others}  {verdict}")
     limit = HAPPY_MEMORY / 2**20
-    print(f"{'worker RSS after the warm-up (MiB)':<52}{'bare Flask':>12}{'generated':>12}{'more':>8}")
+    heading = "".join(f"{name:>20}{'more':>7}" for name in options)
+    print(
+        f"{'worker RSS after the warm-up (MiB)':<44}{'bare Flask':>11}{'generated':>11}{'more':>7}{heading}"
+    )
     print("  (bare Flask here with gunicorn's own Logger: the project's Logger imports the whole project)")
     for text, pick in (("median worker", statistics.median), ("largest worker", max)):
-        theirs, mine = (pick(memory[name].values()) / 1024 for name in ("plain", "generated"))
+        theirs, mine, *others = (
+            pick(memory[name].values()) / 1024 for name in ("plain", "generated", *options)
+        )
         verdict = f"<= +{limit:.1f} MiB (15 MB): {'met' if mine - theirs <= limit else 'NOT MET'}"
-        print(f"{'  ' + text:<52}{theirs:>12.1f}{mine:>12.1f}{mine - theirs:>+8.1f}  {verdict}")
+        more = "".join(f"{other:>20.1f}{other - theirs:>+7.1f}" for other in others)
+        print(f"{'  ' + text:<44}{theirs:>11.1f}{mine:>11.1f}{mine - theirs:>+7.1f}{more}  {verdict}")
     served = statistics.median(memory["bare Flask"].values()) / 1024
-    print(f"{'  median worker, bare Flask under the project Logger':<52}{served:>12.1f}")
+    print(f"{'  median worker, bare Flask under the project Logger':<44}{served:>11.1f}")
 
 
 def check_happy_answers(name: str, port: int) -> None:
@@ -1135,7 +1183,7 @@ def check_happy_answers(name: str, port: int) -> None:
     assert status == 200 and json.loads(body) == {"id": item, "name": "first"}, (name, status, body[:300])
     status, headers, body = exchange(port, http_request(port, "GET", f"/api/items/{HAPPY_MISSING}"))
     assert status == 404, (name, status, body[:300])
-    if name == "generated":
+    if name not in ("bare Flask", "plain"):
         assert headers["content-type"] == "application/problem+json", headers
 
 
@@ -1164,6 +1212,8 @@ def stand_in(template: Path) -> None:
 
     prompt = '"use_redis": false,'
     edit(template / "cookiecutter.json", prompt, f'{prompt}\n  "use_stand_in": false,')
+    question = '    "use_redis": "'
+    edit(template / "cookiecutter.json", question, f'    "use_stand_in": "Add the stand-in?",\n{question}')
     (package / "stand_in.py").write_text(STAND_IN_MODULE, encoding="utf-8")
     (tests / "test_stand_in.py").write_text(STAND_IN_TEST, encoding="utf-8")
     edit(
@@ -1181,6 +1231,11 @@ def stand_in(template: Path) -> None:
         template / "{{cookiecutter.project_slug}}" / "pyproject.toml",
         '    "flask>=3.1",\n',
         '    "flask>=3.1",\n{%- if cookiecutter.use_stand_in %}\n    "idna>=3",\n{%- endif %}\n',
+    )
+    edit(
+        template / "hooks" / "pre_gen_project.py",
+        '        "_pytest",\n',
+        '        "_pytest",\n        "idna",\n',
     )
     edit(
         template / "hooks" / "post_gen_project.py",
@@ -1246,9 +1301,110 @@ def artefacts() -> None:
         print(f"  {name:<42}{now[name]:>20}{more[name]:>22}")
 
 
+def stand_in_suite(repository: Path) -> None:
+    """What a team adds to the template's suite and changelog beside the stand-in prompt, in the
+    clone of this repository at ``repository``: its files and dependency in the matrix's
+    expectations, its row of new prompts (``test_cruft.py``) and its changelog entry."""
+
+    def edit(relative: str, old: str, new: str, first: bool = False) -> None:
+        path = repository / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1 or (first and old in text), f"{relative} has no single {old!r}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    edit(
+        "tests/test_matrix.py",
+        '        "tests/test_sentry.py": answers["use_sentry"],\n',
+        '        "tests/test_sentry.py": answers["use_sentry"],\n'
+        '        f"{PACKAGE}/stand_in.py": answers["use_stand_in"],\n'
+        '        "tests/test_stand_in.py": answers["use_stand_in"],\n',
+    )
+    edit(
+        "tests/test_matrix.py",
+        '    runtime |= {"swagger-ui-bundle-v2"}\n',
+        '    runtime |= {"swagger-ui-bundle-v2"}\n'
+        '    runtime |= {"idna"} if answers["use_stand_in"] else set()\n',
+    )
+    edit(
+        "tests/test_prompts.py",
+        '        "use_redis",\n    ]\n',
+        '        "use_redis",\n        "use_stand_in",\n    ]\n',
+    )
+    redis_row = '(("flask", "--app", "{slug}", "routes"),)\n    ),\n'
+    edit(
+        "tests/test_cruft.py",
+        redis_row,
+        f'{redis_row}    NewPrompt("use_stand_in", before=False, opt_in=True),\n',
+    )
+    edit(
+        "CHANGELOG.md",
+        "### Added\n\n",
+        "### Added\n\n"
+        "- **New prompt `use_stand_in`**, default `false`: a stand-in. To keep a project without it:\n\n"
+        "  ```console\n  cruft update --variables-to-update '{\"use_stand_in\": false}'\n  ```\n\n"
+        "  To opt in:\n\n"
+        "  ```console\n  cruft update --variables-to-update '{\"use_stand_in\": true}'\n  ```\n\n",
+        first=True,  # the unreleased version's
+    )
+
+
+def quick_loop(rounds: int) -> None:
+    """The quick loop, ``pytest tests -m "not slow"`` (without pytest's cache, as on a fresh copy),
+    on a clone of this repository's last commit, next to a clone with the stand-in prompt and what
+    a team adds to the suite with it, taking turns; and what each checked once per distinct artefact."""
+    with tempfile.TemporaryDirectory() as work:
+        clones = {"now": Path(work, "now"), "one more prompt": Path(work, "more")}
+        for clone in clones.values():
+            subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
+        more = clones["one more prompt"]
+        stand_in(more)
+        stand_in_suite(more)
+        identity = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+        subprocess.run(["git", "-C", str(more), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(more), *identity, "commit", "-q", "-m", "stand-in"], check=True)
+        times: dict[str, list[float]] = {name: [] for name in clones}
+        summaries: dict[str, list[str]] = {}
+        for _ in range(rounds):
+            for name, clone in clones.items():
+                start = time.perf_counter()
+                result = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        "tests",
+                        "-m",
+                        "not slow",
+                        "-q",
+                        "-p",
+                        "no:cacheprovider",
+                    ],
+                    cwd=clone,
+                    capture_output=True,
+                    text=True,
+                )
+                times[name].append(time.perf_counter() - start)
+                lines = result.stdout.splitlines()
+                summaries[name] = [line for line in lines if " distinct, for " in line] + lines[-1:]
+    title = 'quick loop (pytest -m "not slow")'
+    print(f"{title:<44}{'now':>20}{'one more prompt':>22}")
+    now, more_times = statistics.median(times["now"]), statistics.median(times["one more prompt"])
+    rows = {
+        f"seconds, median of {rounds}": (f"{now:.1f}", f"{more_times:.1f} ({more_times / now - 1:+.0%})"),
+        "each run": tuple(" ".join(f"{t:.1f}" for t in times[name]) for name in clones),
+    }
+    for row, (left, right) in rows.items():
+        print(f"  {row:<42}{left:>20}{right:>22}")
+    for name in clones:
+        print(f"  {name}:")
+        for line in summaries[name]:
+            print(f"    {line}")
+
+
 SECTIONS = {
     "bake": bake_and_matrix,
     "artefacts": lambda options: artefacts(),
+    "quick-loop": lambda options: quick_loop(options.rounds),
     "not-found": lambda options: not_found(options.requests),
     "not-found-parts": lambda options: not_found_parts(options.requests),
     "sessions": lambda options: sessions(options.requests),

@@ -1,9 +1,11 @@
 """Shared fixtures: the template's answers, and a bake of each combination made once per session."""
 
 import contextlib
+import copy
 import functools
 import http.client
 import importlib
+import inspect
 import itertools
 import json
 import os
@@ -14,7 +16,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+import tomllib
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,14 +29,17 @@ from types import ModuleType
 
 import cookiecutter.generate
 import cookiecutter.hooks
+import cookiecutter.main
 import covertable
 import jinja2
 import jinja2.bccache
 import pytest
+import yaml
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
 from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
+from pytest_cookies.plugin import Result
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
@@ -45,15 +52,12 @@ CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"
 if str(TEMPLATE) not in sys.path:
     sys.path.append(str(TEMPLATE))
 
-# The prompts that change which files a project has, with every value each can take.
+# The prompts that change which files a project has, with every value each can take: each choice
+# (a list) and each yes/no prompt, a new one included as soon as cookiecutter.json has it.
 OPTIONS = {
     name: value if isinstance(value, list) else [True, False]
     for name, value in CONTEXT.items()
-    if name
-    in {
-        *("error_format", "layout"),
-        *("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis"),
-    }
+    if not name.startswith("_") and isinstance(value, list | bool)
 }
 DEFAULTS = {name: CONTEXT[name][0] if isinstance(CONTEXT[name], list) else CONTEXT[name] for name in OPTIONS}
 COMBINATIONS = [dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())]
@@ -70,8 +74,9 @@ SHORT_NAMES = {
 
 def combination_id(answers: dict) -> str:
     """A readable id such as ``both-blueprints-no_email-file-no_sentry``."""
+    short = {name: SHORT_NAMES.get(name, name.removeprefix("use_")) for name in answers}
     return "-".join(
-        value if isinstance(value, str) else SHORT_NAMES[name] if value else f"no_{SHORT_NAMES[name]}"
+        value if isinstance(value, str) else short[name] if value else f"no_{short[name]}"
         for name, value in answers.items()
     )
 
@@ -97,43 +102,90 @@ def combination(**overrides) -> pytest.param:
     return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
 
 
-# The answers that shape a project's package most: the combinations of one family (the same
-# answers to these) are checked together by ruff and mypy (``static_checks``), on one worker.
-FAMILY = ("error_format", "layout", "use_database")
+def over_combinations(
+    where: Callable[[dict], bool] = lambda answers: True, *, slow_beyond_the_array: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Make a check of one combination (a test taking ``answers``) one test over every combination
+    that ``where`` selects.
+
+    The suite grows with what the combinations differ in, not with their count: a check of every
+    combination is one test item, not one per combination (each item's set-up, report and hand-over
+    to a worker), and the checks whose answer depends on a file's bytes only compute it once per
+    distinct file (``once_per_text``, ``static_checks``). Every combination is checked, one that
+    fails does not stop the others, and the test fails with each distinct failure and the
+    combinations it stands for. The combinations' tests run on one worker, which bakes each once.
+
+    With ``slow_beyond_the_array``, two tests: one over the covering array's combinations (of the
+    strength the command line asks for), for the quick loop, and one over the others, ``slow``.
+    """
+
+    def decorate(check: Callable[..., None]) -> Callable[..., None]:
+        parameters = inspect.signature(check).parameters
+        assert "answers" in parameters, f"{check.__name__} checks one combination: it takes answers"
+
+        @functools.wraps(check)
+        def each(combinations: list[dict], **fixtures: typing.Any) -> None:
+            failures: dict[str, list[str]] = {}
+            for answers in combinations:
+                try:
+                    check(answers=answers, **fixtures)
+                except Exception as error:  # noqa: BLE001 - each combination's failure is reported
+                    failures.setdefault(failure_text(error), []).append(combination_id(answers))
+            if failures:
+                pytest.fail(failure_report(failures, len(combinations)), pytrace=False)
+
+        taken = [parameter for name, parameter in parameters.items() if name != "answers"]
+        combinations = inspect.Parameter("combinations", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        each.__signature__ = inspect.Signature([combinations, *taken])  # what pytest passes
+        del each.__wrapped__  # pytest reads the signature above, not the check's
+        marker = pytest.mark.over_combinations(where=where, slow_beyond_the_array=slow_beyond_the_array)
+        return marker(each)
+
+    return decorate
 
 
-def family(answers: dict) -> str:
-    return "-".join(str(answers[name]) for name in FAMILY)
+def failure_text(error: Exception) -> str:
+    return str(error) if isinstance(error, AssertionError) else f"{type(error).__name__}: {error}"
 
 
-def in_family(answers: dict, *marks: pytest.MarkDecorator) -> pytest.param:
-    """``combination(**answers)``, run on the worker of its family (which bakes it once)."""
-    marks = (pytest.mark.xdist_group(family(answers)), *marks)
-    return pytest.param(answers, id=combination_id(answers), marks=marks)
+def failure_report(failures: dict[str, list[str]], checked: int, shown: int = 8) -> str:
+    """Each distinct failure (the first ``shown``), and the combinations it stands for."""
+    failing = sum(map(len, failures.values()))
+    lines = [f"{failing} of {checked} combinations fail, in {len(failures)} distinct ways:"]
+    for text, names in itertools.islice(failures.items(), shown):
+        listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        lines += [f"- in {len(names)} ({listed}):", textwrap.indent(text[:3000], "    ")]
+    return "\n".join(lines)
 
 
-def matrix(test):
-    """Parametrize ``test`` over every combination."""
-    params = [in_family(answers) for answers in COMBINATIONS]
-    return pytest.mark.parametrize("answers", params)(test)
+def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], slow_beyond_the_array: bool):
+    """The parameter ``combinations`` of a test made by ``over_combinations``."""
+    rows = [answers for answers in COMBINATIONS if where(answers)]
+    together = pytest.mark.xdist_group("combinations")
+    strength = chosen_strength(metafunc.config)
+    if not slow_beyond_the_array or strength is None:  # None: the array is every combination
+        return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
+    array = expensive_combinations(strength)
+    inside = [answers for answers in rows if answers in array]
+    beyond = [answers for answers in rows if answers not in array]
+    params = [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
+    if beyond:
+        marks = (together, pytest.mark.slow)
+        params.append(pytest.param(beyond, id=f"beyond-the-array-{len(beyond)}", marks=marks))
+    return params
 
 
-def matrix_slow_beyond_the_array(test):
-    """Parametrize ``test`` over every combination, those outside the covering array (of the
-    strength the command line asks for) marked ``slow``: the quick loop checks the array, the
-    whole run every combination."""
-    return pytest.mark.matrix_slow_beyond_the_array(test)
-
-
-def database_matrix(test):
-    """Parametrize ``test`` over every combination with a database."""
-    params = [in_family(answers) for answers in COMBINATIONS if answers["use_database"]]
-    return pytest.mark.parametrize("answers", params)(test)
+# A check of every combination, of those outside the covering array in the whole run only, and of
+# every combination with a database.
+matrix = over_combinations()
+matrix_slow_beyond_the_array = over_combinations(slow_beyond_the_array=True)
+database_matrix = over_combinations(lambda answers: answers["use_database"])
 
 
 # The combinations every covering array holds, whatever its strength.
-ALL_ON = {"error_format": "both", "layout": "blueprints"} | {name: True for name in SHORT_NAMES}
-ALL_OFF = {"error_format": "json", "layout": "single_module"} | {name: False for name in SHORT_NAMES}
+YES_NO = [name for name, values in OPTIONS.items() if values == [True, False]]
+ALL_ON = {"error_format": "both", "layout": "blueprints"} | {name: True for name in YES_NO}
+ALL_OFF = {"error_format": "json", "layout": "single_module"} | {name: False for name in YES_NO}
 PRESETS = [DEFAULTS, ALL_ON, ALL_OFF]
 # How many answers' interactions the expensive checks cover: 2 is every pair of answer values.
 DEFAULT_STRENGTH = 2
@@ -238,7 +290,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "matrix_slow_beyond_the_array: parametrized over every combination, slow outside the covering array",
+        "over_combinations(where, slow_beyond_the_array): a check of one combination run over many, in one "
+        "test (conftest.py)",
     )
 
 
@@ -246,10 +299,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker := metafunc.definition.get_closest_marker("covering"):
         rows = expensive_combinations(chosen_strength(metafunc.config), **marker.kwargs)
         metafunc.parametrize("answers", [combination(**answers) for answers in rows])
-    if metafunc.definition.get_closest_marker("matrix_slow_beyond_the_array"):
-        rows = expensive_combinations(chosen_strength(metafunc.config))
-        params = [in_family(a, *([] if a in rows else [pytest.mark.slow])) for a in COMBINATIONS]
-        metafunc.parametrize("answers", params)
+    if marker := metafunc.definition.get_closest_marker("over_combinations"):
+        metafunc.parametrize("combinations", combination_params(metafunc, **marker.kwargs))
 
 
 # The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
@@ -260,19 +311,18 @@ INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Spread the expensive checks over the workers, and start them first.
 
-    A combination's cheap checks stay together on one worker (its ``xdist_group``), which bakes it
-    once. A slow check leaves its combination's group (another worker bakes the combination again,
-    in half a second), so that one combination's several project suites do not all queue on one
-    worker; a family's checks keep theirs, since they are computed together (``static_checks``:
-    mypy over the family's packages). The slow checks run first, the cheap groups filling in after them
-    (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
+    A combination's checks stay together on one worker (its ``xdist_group``), which bakes it once;
+    the checks of every combination (``over_combinations``) share one group, ``combinations``,
+    slow or not. Another slow check leaves its combination's group (another worker bakes the
+    combination again, in a tenth of a second), so that one combination's several project suites
+    do not all queue on one worker. The slow checks run first, the cheap groups filling in after
+    them (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
     place, so that while one worker waits on the network the other has work for the processor.
     """
     slow = [item for item in items if item.get_closest_marker("slow")]
-    families = {family(answers) for answers in COMBINATIONS}
-    for item in slow:  # a family's checks, run together on its worker, keep their group
+    for item in slow:  # the combinations' checks, run on the worker that bakes them all, keep their group
         item.own_markers[:] = [
-            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] in families
+            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] == "combinations"
         ]
     installing = sorted(
         (item for item in slow if item.path.name in INSTALLING_MODULES),
@@ -355,18 +405,20 @@ class CompiledTemplates(jinja2.BytecodeCache):
     Cookiecutter makes a new Jinja environment for each bake, which compiles every template file
     again: about half a bake's time. Jinja's own bytecode cache hands a later environment the
     code compiled for a file whose source, name and compile settings are the same; any other
-    file is compiled as before. ``loaded`` and ``compiled_anew`` count the templates taken from
-    the cache and those compiled.
+    file is compiled as before. The sources cookiecutter compiles from strings (each path's name)
+    are kept the same way. ``loaded`` and ``compiled_anew`` count the template files taken from the
+    cache and those compiled.
     """
 
     def __init__(self) -> None:
         self.compiled: dict[tuple, bytes] = {}
+        self.strings: dict[tuple, typing.Any] = {}
         self.loaded = self.compiled_anew = 0
 
     @staticmethod
-    def key(bucket: jinja2.bccache.Bucket) -> tuple:
-        environment = bucket.environment
-        settings = tuple(getattr(environment, name) for name in JINJA_COMPILE_OPTIONS)
+    def settings(environment: jinja2.Environment) -> tuple:
+        """What shapes the code Jinja compiles a source into, besides the source."""
+        options = tuple(getattr(environment, name) for name in JINJA_COMPILE_OPTIONS)
         # What else the compiler reads: the environment's kind, its filters and tests (an
         # extension's filters share its identifier), async rendering and finalize.
         compiler = (
@@ -377,7 +429,27 @@ class CompiledTemplates(jinja2.BytecodeCache):
             tuple(sorted(environment.tests)),
             tuple(sorted(environment.extensions)),
         )
-        return (bucket.key, bucket.checksum, settings, compiler)
+        return options, compiler
+
+    def key(self, bucket: jinja2.bccache.Bucket) -> tuple:
+        return (bucket.key, bucket.checksum, self.settings(bucket.environment))
+
+    def compiling_strings_once(self, environment: jinja2.Environment) -> None:
+        """``environment.from_string`` (cookiecutter renders each path name with one) compiles each
+        distinct source once: the code of a source compiled in another bake's environment of the
+        same settings is reused, as the bytecode cache reuses a file's."""
+        compile_anew = environment.compile
+        strings: dict[tuple, typing.Any] = self.strings
+
+        def compile(source, name=None, filename=None, raw=False, defer_init=False):
+            if name is not None or filename is not None or raw or defer_init or not isinstance(source, str):
+                return compile_anew(source, name, filename, raw, defer_init)
+            key = (source, self.settings(environment))
+            if key not in strings:
+                strings[key] = compile_anew(source)
+            return strings[key]
+
+        environment.compile = compile
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if (code := self.compiled.get(self.key(bucket))) is not None:
@@ -399,11 +471,31 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
     def with_cache(context: dict) -> jinja2.Environment:
         environment = environment_for(context)
         environment.bytecode_cache = cache
+        cache.compiling_strings_once(environment)
         return environment
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cookiecutter.generate, "create_env_with_context", with_cache)
+        patch.setattr(
+            cookiecutter.generate, "is_binary", binary_once_per_file(cookiecutter.generate.is_binary)
+        )
         yield cache
+
+
+def binary_once_per_file(is_binary: Callable[[str], bool]) -> Callable[[str], bool]:
+    """binaryornot's guess for a template file (cookiecutter copies a binary file as it is), read
+    once per file and version (its path, size and modification time) in this process, not once
+    per bake."""
+    guesses: dict[tuple, bool] = {}
+
+    def guess(path: str) -> bool:
+        status = os.stat(path)
+        key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+        if key not in guesses:
+            guesses[key] = is_binary(path)
+        return guesses[key]
+
+    return guess
 
 
 def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
@@ -428,6 +520,56 @@ def hooks_in_process() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cookiecutter.hooks, "run_script", run_hook_in_process)
         yield
+
+
+# A directory in memory (a tmpfs), where the machine has one: a bake writes about 80 files and
+# directories, and writing a file takes a tenth of the time there that it takes on this machine's
+# disk (12 against 122 microseconds).
+MEMORY = Path("/dev/shm")
+
+
+class Bakes:
+    """The bakes of the session's ``bakery``: pytest-cookies' ``cookies_session.bake``, cheaper.
+
+    Each bake is made in one directory, the same for every bake, and moved from there to a directory
+    of its own: cookiecutter renders each directory's path (an absolute one) as a Jinja template, so
+    that every bake's paths are the same sources, compiled once (``CompiledTemplates``), where a new
+    directory per bake made them new sources for each. And cookiecutter renders the answers once,
+    where pytest-cookies renders them once more for a ``Result.context`` this suite does not read.
+    """
+
+    def __init__(self, root: Path, config_file: Path) -> None:
+        self.root, self.config_file, self.made = root, config_file, 0
+
+    def bake(self, extra_context: dict, template: str) -> Result:
+        oven = self.root / "oven"
+        shutil.rmtree(oven, ignore_errors=True)
+        oven.mkdir()
+        try:
+            made = cookiecutter.main.cookiecutter(
+                template, no_input=True, extra_context=extra_context, output_dir=str(oven),
+                config_file=str(self.config_file),
+            )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - as pytest-cookies, the result holds it
+            return Result(exception=error, exit_code=-1)
+        self.made += 1
+        destination = self.root / f"bake{self.made:04d}"
+        destination.mkdir()
+        return Result(project_dir=shutil.move(made, destination))
+
+
+@pytest.fixture(scope="session")
+def cookies_session(request, tmp_path_factory, _cookiecutter_config_file) -> Iterator[Bakes]:
+    """The bakes of this process, written into ``MEMORY`` when it is there to write into, else
+    beside pytest's temporary directories; removed at the end of the session (unless
+    ``--keep-baked-projects``), as pytest-cookies removes its own."""
+    in_memory = MEMORY.is_dir() and os.access(MEMORY, os.W_OK)
+    root = (
+        Path(tempfile.mkdtemp(prefix="bakes-", dir=MEMORY)) if in_memory else tmp_path_factory.mktemp("bakes")
+    )
+    yield Bakes(root, Path(_cookiecutter_config_file))
+    if not request.config.option.keep_baked_projects:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -634,6 +776,22 @@ def check_schema(path: Path, schema: str):
     return check_jsonschema("--builtin-schema", schema, str(path))
 
 
+@functools.cache
+def _parsed(text: str, kind: str) -> typing.Any:
+    return yaml.safe_load(text) if kind == "yaml" else tomllib.loads(text)
+
+
+def read_yaml(path: Path) -> typing.Any:
+    """The YAML file at ``path``, parsed once per distinct text (most combinations generate the
+    same workflow); a copy, which the caller may change."""
+    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "yaml"))
+
+
+def read_toml(path: Path) -> dict[str, typing.Any]:
+    """The TOML file at ``path``, parsed once per distinct text; a copy, as ``read_yaml``'s."""
+    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "toml"))
+
+
 def assert_ruff_clean(project: Path) -> None:
     """``ruff check`` and ``ruff format --check`` pass on a baked project (with its own config)."""
     for command in (["check"], ["format", "--check"]):
@@ -667,43 +825,79 @@ class StaticChecks:
 
 
 @pytest.fixture(scope="session")
-def static_checks(bakery, request, tmp_path_factory) -> StaticChecks:
-    """``static_checks.ruff(answers)``: what ruff finds in that combination's project, checked with
-    the rest of its family the first time one is asked for; ``static_checks.mypy(answers)``: what
-    mypy finds in its package, checked with the packages of its family whose mypy test this run
-    selected (every combination in the whole run, the covering array in the quick loop)."""
+def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticChecks:
+    """``static_checks.ruff(answers)``: what ruff finds in that combination's project, the first
+    call checking each distinct file of every combination once; ``static_checks.mypy(answers)``:
+    what mypy finds in its package, the first call checking each distinct package of the
+    combinations whose mypy test this run selected (every combination in the whole run, the
+    covering array in the quick loop) once (``static_checks.py``)."""
     directory = mypy_cache_directory(request, tmp_path_factory)
     ruff: dict[str, Report] = {}
     mypy: dict[str, Report] = {}
-    selected = {
-        combination_id(item.callspec.params["answers"])
+    selected = [
+        answers
         for item in request.session.items
         if getattr(item, "originalname", None) == "test_mypy_strict_passes_on_src"
-    }
-
-    def members(answers: dict) -> dict[str, Path]:
-        return {
-            combination_id(each): bakery(each) for each in COMBINATIONS if family(each) == family(answers)
-        }
+        for answers in item.callspec.params["combinations"]
+    ]
 
     def ruff_report(answers: dict) -> list[str]:
-        if combination_id(answers) not in ruff:
-            projects = members(answers)
-            found = {name: Report() for name in projects}
-            run_ruff(projects, found)
-            ruff.update(found)
+        if not ruff:
+            projects = {combination_id(each): bakery(each) for each in COMBINATIONS}
+            ruff.update({name: Report() for name in projects})
+            work = cookies_session.root / "ruff"  # beside the bakes, in memory where they are
+            work.mkdir()
+            artefacts = run_ruff(projects, ruff, work)
+            checked_artefacts(request.config)["ruff and ruff format"] = artefacts
         return ruff[combination_id(answers)].ruff
 
     def mypy_report(answers: dict) -> Report:
-        name = combination_id(answers)
-        if name not in mypy:
-            projects = {each: path for each, path in members(answers).items() if each in selected | {name}}
-            found = {each: Report() for each in projects}
-            run_mypy(projects, found, tmp_path_factory.mktemp(f"mypy-{family(answers)}"), directory)
-            mypy.update(found)
-        return mypy[name]
+        if not mypy:
+            projects = {combination_id(each): bakery(each) for each in [*selected, answers]}
+            mypy.update({name: Report() for name in projects})
+            artefacts = run_mypy(projects, mypy, tmp_path_factory.mktemp("mypy"), directory)
+            checked_artefacts(request.config)["mypy"] = artefacts
+        return mypy[combination_id(answers)]
 
     return StaticChecks(ruff_report, mypy_report)
+
+
+ARTEFACTS = pytest.StashKey[dict[str, dict[str, list[str]]]]()
+
+
+def checked_artefacts(config: pytest.Config) -> dict[str, dict[str, list[str]]]:
+    """What this process's static checks checked: for each check, each distinct artefact (a file
+    or a package, named by its path and a digest of its bytes) with the combinations it stands for."""
+    return config.stash.setdefault(ARTEFACTS, {})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker hands them to the controller
+        session.config.workeroutput["checked_artefacts"] = checked_artefacts(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    checked_artefacts(node.config).update(node.workeroutput.get("checked_artefacts", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """How many distinct artefacts the static checks checked for how many combinations' files, and
+    where the report of which combinations each stands for is kept (pytest's cache)."""
+    checked = checked_artefacts(config)
+    if not checked:
+        return
+    terminalreporter.section("checked once per distinct artefact")
+    for check, artefacts in sorted(checked.items()):
+        combinations = {name for names in artefacts.values() for name in names}
+        stands_for = sum(map(len, artefacts.values()))
+        terminalreporter.line(
+            f"{check}: {len(artefacts)} distinct, for {stands_for} in {len(combinations)} combinations"
+        )
+    if cache := getattr(config, "cache", None):
+        report = cache.mkdir("template") / "checked-artefacts.json"
+        report.write_text(json.dumps(checked, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        terminalreporter.line(f"each with the combinations it stands for: {report}")
 
 
 def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:

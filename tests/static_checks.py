@@ -1,19 +1,24 @@
 """ruff and mypy on many baked projects at once: each distinct file or package checked once.
 
-A project's static checks cost little next to starting the tools: ruff is one process per command
-and mypy reads its cache of every library (Flask, SQLAlchemy, sentry-sdk...) on each run. So the
-combinations of a family (conftest.py's ``family``: the answers that shape the package most) are
-checked together, on the worker that bakes them:
+A project's static checks cost little next to starting the tools, and most combinations render
+most files identically: a view or a test differs across a handful of answers, not across every
+combination. So every combination's files are checked at once, each distinct one once
+(content-addressed: the same bytes, whichever combinations made them, are checked once):
 
-- ruff: one ``ruff check`` and one ``ruff format --check`` over every project of the family, each
-  file under its own project's configuration, as ruff finds it for each file;
-- mypy: each distinct package (content-addressed: the same ``src/<slug>`` bytes, whichever
-  combinations made them, are one package) copied under a name of its own (its digest) into one
-  tree, and one mypy run over the tree, configured by the projects' ``[tool.mypy]`` (the same in
-  every project, which is checked). The package imports itself relatively, never by its name.
+- ruff: each distinct Python file (its path in the project and its bytes) laid out once into
+  trees of the projects' shape, the n-th distinct version of a path in the n-th tree, each tree
+  configured by the projects' ``[tool.ruff]`` (the same in every project, which is checked); one
+  ``ruff check`` and one ``ruff format --check`` over the trees. ruff's rules read one file at a
+  time; its import sorting also looks for the project's own modules, so a tree has an empty file
+  wherever a module of the package has fewer versions than there are trees;
+- mypy: each distinct package (the same ``src/<slug>`` bytes) copied under a name of its own (its
+  digest) into one tree, and one mypy run over the tree, configured by the projects'
+  ``[tool.mypy]`` (the same in every project, which is checked). The package imports itself
+  relatively, never by its name.
 
-Each problem found is attributed to the file's project, or to every combination whose package the
-file belongs to, so a combination's test fails with exactly its own problems.
+Each problem found is attributed to every combination whose project has the file or package, so
+a combination's test fails with exactly its own problems; and each check returns the artefacts it
+checked, each with the combinations it stands for.
 """
 
 import contextlib
@@ -54,20 +59,57 @@ def package_digest(package: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_ruff(projects: dict[str, Path], reports: dict[str, Report]) -> None:
-    """One ``ruff check`` and one ``ruff format --check`` over every project in ``projects``."""
-    owners = sorted(((str(path) + "/", name) for name, path in projects.items()), reverse=True)
+RUFF_SECTION = re.compile(r"^\[tool\.ruff(?:\.[\w.-]+)?\]\n(?:(?!\[).*\n|\n)*", re.MULTILINE)
+RUFF_CHECKS = {".py", ".pyi"}  # the files ruff checks and formats in a project
 
-    def owner(path: str) -> str:
-        """The project of a path ruff printed (relative to its working directory, the root)."""
-        absolute = str(Path("/", path))
-        return next(name for directory, name in owners if absolute.startswith(directory))
 
-    roots = [str(path) for path in projects.values()]
+def content_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:12]
+
+
+def the_same_section(projects: dict[str, Path], section: re.Pattern[str]) -> str:
+    """The ``pyproject.toml`` section(s) ``section`` finds, which must be the same in every project."""
+    texts = {
+        "".join(found[0] for found in section.finditer((path / "pyproject.toml").read_text(encoding="utf-8")))
+        for path in projects.values()
+    }
+    assert len(texts) == 1, f"the projects configure their checks differently: {texts}"
+    return texts.pop()
+
+
+def run_ruff(projects: dict[str, Path], reports: dict[str, Report], work: Path) -> dict[str, list[str]]:
+    """One ``ruff check`` and one ``ruff format --check`` over each distinct Python file of
+    ``projects``; the files checked (path and digest), each with the combinations that have it."""
+    [slug] = {path.name for path in projects.values()}
+    config = the_same_section(projects, RUFF_SECTION)
+    versions: dict[str, dict[bytes, list[str]]] = {}  # a path: each distinct content, its combinations
+    for name, project in projects.items():
+        for path in sorted(project.rglob("*")):
+            if path.suffix in RUFF_CHECKS and path.is_file():
+                relative = path.relative_to(project).as_posix()
+                versions.setdefault(relative, {}).setdefault(path.read_bytes(), []).append(name)
+    laid_out: dict[str, list[str]] = {}  # a file in the trees: the combinations it stands for
+    artefacts: dict[str, list[str]] = {}
+    trees = [work / f"t{number}" for number in range(max(map(len, versions.values())))]
+    for tree in trees:
+        (tree / "src" / slug).mkdir(parents=True)
+        (tree / "pyproject.toml").write_text(config, encoding="utf-8")
+    for relative, contents in versions.items():
+        for number, tree in enumerate(trees):
+            (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+            if number >= len(contents) and relative.startswith("src/"):
+                # An empty module where a project's package has one (ruff's import sorting tells
+                # the project's own modules from others by the files it finds): no problem of any
+                # combination.
+                (tree / relative).touch()
+        for number, (content, names) in enumerate(contents.items()):
+            (trees[number] / relative).write_bytes(content)
+            laid_out[f"t{number}/{relative}"] = names
+            artefacts[f"{relative} {content_digest(content)}"] = names
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--output-format", "concise", "--no-cache", *roots],
-            cwd="/",
+            [sys.executable, "-m", "ruff", *command, "--output-format", "concise", "--no-cache", "."],
+            cwd=work,
             capture_output=True,
             text=True,
             timeout=600,
@@ -75,23 +117,24 @@ def run_ruff(projects: dict[str, Path], reports: dict[str, Report]) -> None:
         assert result.returncode in (0, 1), result.stdout + result.stderr  # 2: ruff itself failed
         found = [match for line in result.stdout.splitlines() if (match := RUFF_PROBLEM.match(line))]
         for match in found:
-            reports[owner(match["path"])].ruff.append(match.string)
+            tree, _, rest = match.string.partition("/")  # named as in the project: path:line:column: ...
+            for name in laid_out[f"{tree}/{match['path'].partition('/')[2]}"]:  # an empty file: KeyError
+                reports[name].ruff.append(rest)
         # What ruff found, it said in a line of the shape read here (or it is a problem here).
         assert (result.returncode == 0) == (not found), result.stdout + result.stderr
+    return artefacts
 
 
 MYPY_SECTION = re.compile(r"^\[tool\.mypy\]\n(?:(?!\[).*\n|\n)*", re.MULTILINE)
 
 
-def run_mypy(projects: dict[str, Path], reports: dict[str, Report], work: Path, cache: Path) -> None:
+def run_mypy(
+    projects: dict[str, Path], reports: dict[str, Report], work: Path, cache: Path
+) -> dict[str, list[str]]:
     """One mypy run over each distinct package of ``projects``, under names of their own, with the
-    projects' ``[tool.mypy]`` (whose ``files`` is their ``src``, as the tree's is)."""
-    sections = {
-        MYPY_SECTION.search((path / "pyproject.toml").read_text(encoding="utf-8"))[0]
-        for path in projects.values()
-    }
-    assert len(sections) == 1, f"the projects configure mypy differently: {sections}"
-    (work / "pyproject.toml").write_text(sections.pop(), encoding="utf-8")
+    projects' ``[tool.mypy]`` (whose ``files`` is their ``src``, as the tree's is); the packages
+    checked (by digest), each with the combinations that have it."""
+    (work / "pyproject.toml").write_text(the_same_section(projects, MYPY_SECTION), encoding="utf-8")
     packages: dict[str, list[str]] = {}  # a package's name in the tree: the combinations it is
     for name, path in projects.items():
         source = path / "src" / path.name
@@ -111,6 +154,7 @@ def run_mypy(projects: dict[str, Path], reports: dict[str, Report], work: Path, 
     for names in packages.values():
         for name in names:
             reports[name].same_package = [other for other in names if other != name]
+    return {f"src/{projects[names[0]].name} {package[1:13]}": names for package, names in packages.items()}
 
 
 def mypy_in_process(directory: Path, cache: Path) -> tuple[int, str]:
@@ -135,6 +179,8 @@ def mypy_in_process(directory: Path, cache: Path) -> tuple[int, str]:
 def check_projects(projects: dict[str, Path], work: Path, cache: Path) -> dict[str, Report]:
     """ruff and mypy on ``projects`` (a name each: a combination's id), in one go."""
     reports = {name: Report() for name in projects}
-    run_ruff(projects, reports)
-    run_mypy(projects, reports, work, cache)
+    (work / "ruff").mkdir()
+    (work / "mypy").mkdir()
+    run_ruff(projects, reports, work / "ruff")
+    run_mypy(projects, reports, work / "mypy", cache)
     return reports

@@ -12,6 +12,8 @@ that run on every combination (file set, residue, ruff, mypy, the deploy files) 
 in the files, and the weekly ``--all-combinations`` run catches the rest.
 """
 
+import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from conftest import (
     covering_array,
     expensive_combinations,
     imported,
+    run,
     uncovered,
 )
 from injection import PROJECT, TEMPLATE_PARTS, Fault, failing, faulty_template
@@ -200,3 +203,27 @@ def test_a_fault_in_three_answers_escapes_the_pairwise_rows_and_fails_a_strength
     # is what the pairwise rows above, and the faulty copy's byte-for-byte bakes, already show.)
     caught = [row for row in strength_3 if fault.brought_out_by(row)]
     assert_fails_exactly_where_brought_out(fault, caught, cookies, tmp_path / "strength 3")
+
+
+GROUPED = """\
+import pytest
+
+
+@pytest.mark.parametrize("number", [pytest.param(n, marks=pytest.mark.xdist_group("one")) for n in range(6)])
+def test_grouped(number):
+    pass
+"""
+
+
+def test_xdist_runs_a_group_on_one_worker(tmp_path):
+    """The suite's checks of every combination share a worker (``xdist_group``), which bakes each
+    combination once: pytest-xdist's ``--dist loadgroup`` must keep its groups with the pytest
+    installed (with pytest 9.2 and pytest-xdist 3.8.0 it silently does not)."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
+    result = run(
+        sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-v",
+        "test_grouped.py", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    ran_on = set(re.findall(r"^\[(gw\d)\] .*PASSED", result.stdout, re.MULTILINE))
+    assert len(ran_on) == 1, result.stdout

@@ -7,6 +7,7 @@ The template is a temporary git copy of this checkout (cruft clones templates wi
 only here, in the test, never in a hook.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -18,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import typer.testing
+from cruft._cli import app as cruft_app  # what `python -m cruft` runs
+from typer.testing import CliRunner
 
 from conftest import (
     CONTEXT,
@@ -47,11 +51,16 @@ def git(directory: Path, *arguments: str) -> str:
     return result.stdout
 
 
-def cruft(directory: Path, *arguments: str):
-    # cruft clones the template with git, so it needs the same identity and configuration.
-    env = {**os.environ, **GIT, "PYTHONDONTWRITEBYTECODE": "1"}
-    result = run(sys.executable, "-m", "cruft", *arguments, cwd=directory, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
+def cruft(directory: Path, *arguments: str) -> typer.testing.Result:
+    """``cruft`` with ``arguments`` as its command line, run in ``directory``: its own command-line
+    app, in this process, whose bakes share the suite's compiled templates and run the hooks in
+    it (``test_a_bake_from_compiled_templates_is_a_fresh_bake`` holds such a bake to one by
+    the command): a ``cruft update`` is two bakes, a second each in a process of their own."""
+    with contextlib.chdir(directory), pytest.MonkeyPatch.context() as patch:
+        for name, value in GIT.items():  # cruft clones the template with git, which needs them
+            patch.setenv(name, value)
+        result = CliRunner().invoke(cruft_app, list(arguments), prog_name="cruft", catch_exceptions=False)
+    assert result.exit_code == 0, result.output
     return result
 
 

@@ -15,11 +15,19 @@ sets, each at both ends, run with ``--all-combinations`` (the template's weekly 
 import itertools
 import shutil
 import sys
-import tomllib
 
 import pytest
 
-from conftest import ALL_OFF, ALL_ON, assert_project_tests_pass, combination, matrix, run, uv
+from conftest import (
+    ALL_OFF,
+    ALL_ON,
+    assert_project_tests_pass,
+    combination,
+    matrix,
+    read_toml,
+    run,
+    uv,
+)
 
 # The answers that change pyproject.toml's requirements; error_format and layout do not.
 DEPENDENCY_ANSWERS = ("use_email_logging", "use_file_logging", "use_sentry", "use_database", "use_redis")
@@ -89,7 +97,7 @@ def test_the_dockerfiles_install_takes_the_lock_and_refuses_a_stale_one(bakery, 
 
 def declared_requirements(project) -> set[str]:
     """Every requirement a project declares, with its bounds: run time, extras and dependency groups."""
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = read_toml(project / "pyproject.toml")
     declared = [*pyproject["project"]["dependencies"]]
     declared += [r for extra in pyproject["project"].get("optional-dependencies", {}).values() for r in extra]
     declared += [r for group in pyproject["dependency-groups"].values() for r in group]

@@ -11,16 +11,13 @@ import re
 import shutil
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from conftest import (
-    COMBINATIONS,
     NEWEST_PYTHON,
     SECRET_KEY,
     TRUSTED_HOSTS,
@@ -31,6 +28,9 @@ from conftest import (
     gunicorn_process,
     matrix,
     once_per_text,
+    over_combinations,
+    read_toml,
+    read_yaml,
     require,
     run,
 )
@@ -49,11 +49,9 @@ ENV_ENTRY = re.compile(r"^([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 TEST_REDIS_URL = "redis://localhost:6379/15"
 
 
-def compose_matrix(test):
-    """Parametrize ``test`` over every combination with a ``compose.yaml``: a service to run beside
-    the app (PostgreSQL, Redis or both)."""
-    composed = [answers for answers in COMBINATIONS if answers["use_database"] or answers["use_redis"]]
-    return pytest.mark.parametrize("answers", [combination(**answers) for answers in composed])(test)
+# A check of every combination with a ``compose.yaml``: a service to run beside the app
+# (PostgreSQL, Redis or both).
+compose_matrix = over_combinations(lambda answers: answers["use_database"] or answers["use_redis"])
 
 
 def hadolint() -> str:
@@ -104,8 +102,8 @@ def test_workflow_matches_the_github_schema(bakery, answers):
 @matrix
 def test_workflow_tests_every_supported_python(bakery, answers):
     project = bakery(answers)
-    workflow = yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    workflow = read_yaml(project / WORKFLOW)
+    pyproject = read_toml(project / "pyproject.toml")
     versions = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     oldest = re.fullmatch(r">=(3\.\d+)", pyproject["project"]["requires-python"])[1]
     assert versions[0] == oldest and versions[-1] == NEWEST_PYTHON
@@ -127,7 +125,7 @@ def test_workflow_tests_every_supported_python(bakery, answers):
 
 @database_matrix
 def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
-    workflow = yaml.safe_load((bakery(answers) / WORKFLOW).read_text(encoding="utf-8"))
+    workflow = read_yaml(bakery(answers) / WORKFLOW)
     job = workflow["jobs"]["postgresql"]
     assert job["services"]["postgres"]["image"].startswith("postgres:")
     assert job["env"]["TEST_DATABASE_URL"].startswith("postgresql://")
@@ -138,7 +136,7 @@ def test_workflow_also_runs_the_tests_on_postgresql(bakery, answers):
 def test_workflow_runs_the_tests_beside_redis_with_use_redis(bakery, answers):
     """With ``use_redis``, every job that runs the tests has a Redis service, checked healthy
     before the steps start, and ``TEST_REDIS_URL`` naming a database number of the tests' own."""
-    jobs = yaml.safe_load((bakery(answers) / WORKFLOW).read_text(encoding="utf-8"))["jobs"]
+    jobs = read_yaml(bakery(answers) / WORKFLOW)["jobs"]
     testing = [job for job in jobs.values() if any("pytest" in step.get("run", "") for step in job["steps"])]
     assert len(testing) == (2 if answers["use_database"] else 1)
     for job in testing:
@@ -160,7 +158,7 @@ def test_compose_file_matches_the_compose_specification(bakery, answers):
     compose = bakery(answers) / "compose.yaml"
     result = check_schema(compose, "vendor.compose-spec")
     assert result.exit_code == 0, result.output
-    document = yaml.safe_load(compose.read_text(encoding="utf-8"))
+    document = read_yaml(compose)
     services = document["services"]
     expected = {"app"} | ({"db", "migrate"} if answers["use_database"] else set())
     assert set(services) == expected | ({"redis"} if answers["use_redis"] else set())
@@ -219,16 +217,16 @@ def test_dockerfile_runs_gunicorn_as_a_user_with_a_healthcheck(bakery, answers):
 @matrix
 def test_config_files_parse(bakery, answers):
     project = bakery(answers)
-    tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    yaml.safe_load((project / WORKFLOW).read_text(encoding="utf-8"))
-    pre_commit = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    read_toml(project / "pyproject.toml")
+    read_yaml(project / WORKFLOW)
+    pre_commit = read_yaml(project / ".pre-commit-config.yaml")
     hooks = {hook["id"] for repo in pre_commit["repos"] for hook in repo["hooks"]}
     assert {"ruff-check", "ruff-format", "mypy", "trailing-whitespace", "end-of-file-fixer"} <= hooks
 
 
 @matrix
 def test_checkers_target_the_oldest_supported_python(bakery, answers):
-    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = read_toml(bakery(answers) / "pyproject.toml")
     minor = re.fullmatch(r">=3\.(\d+)", pyproject["project"]["requires-python"])[1]
     assert pyproject["tool"]["mypy"]["python_version"] == f"3.{minor}"
     assert pyproject["tool"]["mypy"]["strict"] is True
@@ -246,7 +244,7 @@ def released_versions(project: str) -> set[str]:
 @pytest.mark.parametrize("answers", [combination()])
 def test_pre_commit_hooks_are_pinned_to_released_versions(bakery, answers):
     """Each hook's rev is a tag of a release: ruff's mirror follows ruff's releases one for one."""
-    config = yaml.safe_load((bakery(answers) / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    config = read_yaml(bakery(answers) / ".pre-commit-config.yaml")
     pinned = {repo["repo"]: repo["rev"] for repo in config["repos"] if repo["repo"] != "local"}
     assert set(pinned) == set(HOOK_RELEASES), "a hook repository this test does not know"
     for repository, rev in pinned.items():
@@ -274,7 +272,7 @@ def test_the_dependabot_schema_check_catches_an_unknown_ecosystem(tmp_path):
 @matrix
 def test_dependabot_updates_every_kind_of_dependency(bakery, answers):
     project = bakery(answers)
-    updates = yaml.safe_load((project / DEPENDABOT).read_text(encoding="utf-8"))["updates"]
+    updates = read_yaml(project / DEPENDABOT)["updates"]
     ecosystems = [update["package-ecosystem"] for update in updates]
     expected = ["uv", "github-actions", "docker", "pre-commit"]
     # The compose file's images (PostgreSQL, Redis), in a project that has one.

@@ -6,14 +6,13 @@ import json
 import re
 import shutil
 import sys
-import tomllib
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
 
 import openapi_spec_validator
 import psycopg
 import pytest
-import yaml
 
 from conftest import (
     ALL_ON,
@@ -30,6 +29,8 @@ from conftest import (
     imported,
     matrix,
     matrix_slow_beyond_the_array,
+    read_toml,
+    read_yaml,
     run,
 )
 
@@ -158,12 +159,6 @@ def files(project: Path) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file())
 
 
-def texts(project: Path):
-    """Each file of ``project`` as (path relative to the project, suffix, text)."""
-    for path in files(project):
-        yield path.relative_to(project).as_posix(), path.suffix, path.read_text(encoding="utf-8")
-
-
 @matrix
 def test_exact_file_set(bakery, answers):
     project = bakery(answers)
@@ -175,13 +170,16 @@ def test_exact_file_set(bakery, answers):
     assert not empty
 
 
-def test_a_bake_from_compiled_templates_is_a_fresh_bake(bakery, cookies, compiled_templates, tmp_path):
-    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
-    and run the hooks in this process (``run_hook_in_process``): a bake that compiles none is byte
-    for byte what cookiecutter makes in a process of its own, its hooks in processes of theirs."""
+def test_a_bake_from_compiled_templates_is_a_fresh_bake(
+    bakery, cookies_session, compiled_templates, tmp_path
+):
+    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``),
+    run the hooks in this process (``run_hook_in_process``) and are made in one directory and moved
+    (``Bakes``): a bake that compiles none is byte for byte what cookiecutter makes in a process of
+    its own, its hooks in processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
-    project = bake(cookies, **ALL_ON).project_path
+    project = bake(cookies_session, **ALL_ON).project_path
     # Each template a bake renders is either loaded from the cache or compiled (and stored).
     assert compiled_templates.compiled_anew == compiled_anew
     assert compiled_templates.loaded > loaded
@@ -201,7 +199,7 @@ def test_a_bake_from_compiled_templates_is_a_fresh_bake(bakery, cookies, compile
 
 @matrix
 def test_dependencies_are_exactly_what_the_answers_use(bakery, answers):
-    pyproject = tomllib.loads((bakery(answers) / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = read_toml(bakery(answers) / "pyproject.toml")
     project = pyproject["project"]
     declared = {
         "runtime": project["dependencies"],
@@ -219,8 +217,8 @@ def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
     ``fail_under`` (``assert_project_tests_pass`` sees the gate pass in the presets' runs, and in
     every combination's with ``--all-combinations``); a run of one file's tests does not measure."""
     project = bakery(answers)
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    pyproject = read_toml(project / "pyproject.toml")
+    workflow = read_yaml(project / ".github/workflows/ci.yml")
     assert {"run": "uv run pytest --cov"} in workflow["jobs"]["test"]["steps"]
     tool = pyproject["tool"]
     assert "--cov" not in tool["pytest"]["ini_options"]["addopts"]  # one file's tests run without it
@@ -228,34 +226,65 @@ def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
     assert tool["coverage"]["report"]["fail_under"] == 95  # what every combination reaches
 
 
+def once_per_file(check: Callable[[str, str, str], list[str]]) -> Callable[[Path], list[str]]:
+    """``check(relative_path, suffix, text)``, the problems of one file, run on each file of a
+    project, once for each distinct file (its path and bytes) of every project checked."""
+    answers: dict[tuple[str, bytes], list[str]] = {}
+
+    def checked(project: Path) -> list[str]:
+        problems = []
+        for path in files(project):
+            relative, content = path.relative_to(project).as_posix(), path.read_bytes()
+            if (relative, content) not in answers:
+                answers[relative, content] = check(relative, path.suffix, content.decode("utf-8"))
+            problems += answers[relative, content]
+        return problems
+
+    return checked
+
+
+@once_per_file
+def template_residue(relative: str, suffix: str, text: str) -> list[str]:
+    if relative.startswith(FLASK_TEMPLATES):
+        # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
+        return [] if ("{%" in text or "{{" in text) and "cookiecutter" not in text else [relative]
+    if any(fnmatch(relative, raw) for raw in CONTEXT["_copy_without_render"]):
+        # Copied as it is, so Jinja here is the project's own (a test's broken template).
+        return [f"{relative}: cookiecutter"] if "cookiecutter" in text.lower() else []
+    return [f"{relative}: {found[0]!r}"] if (found := RESIDUE.search(text)) else []
+
+
+@once_per_file
+def unclean_whitespace(relative: str, suffix: str, text: str) -> list[str]:
+    if not text:  # a marker such as py.typed
+        return []
+    problems = []
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        problems.append(f"{relative}: last line")
+    if re.search(r"[ \t]$", text, re.MULTILINE):
+        problems.append(f"{relative}: trailing whitespace")
+    if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
+        # ruff format keeps these two, which a removed Jinja block can leave behind.
+        if "\n\n\n\n" in text:
+            problems.append(f"{relative}: three blank lines in a row")
+        if BLOCK_OPENING_WITH_A_BLANK_LINE.search(text):
+            problems.append(f"{relative}: blank line after {{")
+    else:
+        # A README's Python blocks have Python's blank lines, which ruff format gives them.
+        prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
+        if "\n\n\n" in prose:
+            problems.append(f"{relative}: two blank lines in a row")
+    return problems
+
+
 @matrix
 def test_no_template_residue(bakery, answers):
-    for relative, _, text in texts(bakery(answers)):
-        if relative.startswith(FLASK_TEMPLATES):
-            # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
-            assert ("{%" in text or "{{" in text) and "cookiecutter" not in text, relative
-        elif any(fnmatch(relative, raw) for raw in CONTEXT["_copy_without_render"]):
-            # Copied as it is, so Jinja here is the project's own (a test's broken template).
-            assert "cookiecutter" not in text.lower(), relative
-        else:
-            assert not RESIDUE.search(text), f"{relative}: {RESIDUE.search(text)[0]!r}"
+    assert template_residue(bakery(answers)) == []
 
 
 @matrix
 def test_whitespace_is_clean(bakery, answers):
-    for relative, suffix, text in texts(bakery(answers)):
-        if not text:  # a marker such as py.typed
-            continue
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative}: last line"
-        assert not re.search(r"[ \t]$", text, re.MULTILINE), f"{relative}: trailing whitespace"
-        if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
-            # ruff format keeps these two, which a removed Jinja block can leave behind.
-            assert "\n\n\n\n" not in text, f"{relative}: three blank lines in a row"
-            assert not BLOCK_OPENING_WITH_A_BLANK_LINE.search(text), f"{relative}: blank line after {{"
-        else:
-            # A README's Python blocks have Python's blank lines, which ruff format gives them.
-            prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
-            assert "\n\n\n" not in prose, f"{relative}: two blank lines in a row"
+    assert unclean_whitespace(bakery(answers)) == []
 
 
 @matrix
@@ -276,17 +305,17 @@ def test_readme_headings_stand_apart(bakery, answers):
 
 @matrix
 def test_ruff_check_and_format_pass(static_checks, answers):
-    """``ruff check`` and ``ruff format --check``, with the project's own configuration (run on its
-    family's projects at once)."""
+    """``ruff check`` and ``ruff format --check``, with the project's own configuration (each
+    distinct file of every combination checked once)."""
     assert static_checks.ruff(answers) == []
 
 
 @matrix_slow_beyond_the_array
 def test_mypy_strict_passes_on_src(static_checks, answers):
-    """mypy, strict, with the project's own configuration, on its package (checked once for every
-    combination that makes the same package, with its family's other packages). Slow outside the
-    covering array: its cost doubles with every yes/no prompt, where the other static checks' barely
-    grows (``python tests/bench.py --only artefacts``)."""
+    """mypy, strict, with the project's own configuration, on its package (each distinct package
+    of the combinations checked once, in one run). Slow outside the covering array: every
+    combination's package is a distinct one, so its cost doubles with every yes/no prompt, where
+    the other static checks' barely grows (``python tests/bench.py --only artefacts``)."""
     report = static_checks.mypy(answers)
     assert report.mypy == [], "\n".join([*report.mypy, f"(the same package: {report.same_package})"])
 
@@ -305,9 +334,11 @@ def name_pattern_once_per_text(package) -> None:
     schemas.visible_name_pattern = lambda: NAME_PATTERNS[text]
 
 
-@matrix
+@matrix_slow_beyond_the_array
 def test_openapi_document_is_valid_openapi_3_1(bakery, answers, tmp_path):
-    """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1."""
+    """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1
+    (each distinct document validated once). Slow outside the covering array: each combination's
+    app is built from its own package, a distinct one, as mypy's."""
     with imported(bakery(answers)) as package:
         name_pattern_once_per_text(package)
         config = {"TESTING": True, "DATABASE_URL": "sqlite://", "LOG_FILE": str(tmp_path / "app.log")}

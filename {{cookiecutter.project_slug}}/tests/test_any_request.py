@@ -91,8 +91,10 @@ def requests(draw, limit: int, paths: list[str], writes: list[tuple[str, str]]) 
     else:
         method = draw(st.sampled_from(METHODS))
         path = draw(st.sampled_from(paths) | st.sampled_from(["/", "/api/"]))
-        # Any text but surrogates, which no URL can carry, and `%`, `?` or `#`, which end a path.
-        path += draw(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="%?#")))
+        # Any text but surrogates, which no URL can carry, `%`, `?` or `#`, which end a path, and
+        # tabs and line breaks, which urllib drops from any URL it splits (`/\n/x` is `//x`).
+        characters = st.characters(exclude_categories=["Cs"], exclude_characters="%?#\t\n\r")
+        path += draw(st.text(characters))
         # The test client reads a path that starts with `//` as a host (werkzeug.test splits it as
         # a URL), and cannot send one such as `//\x80`: keep one leading slash.
         path = "/" + path.lstrip("/")

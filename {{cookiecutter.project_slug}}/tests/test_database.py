@@ -152,21 +152,21 @@ def test_a_duplicate_name_is_a_409_pointing_at_the_name(client):
 
 
 def test_two_concurrent_posts_of_one_name_give_one_201_and_one_409(app):
-    # Both requests reach their commit before either commits: only the unique constraint decides.
+    # Both requests reach their INSERT before either sends it: only the unique constraint decides.
     both_ready = threading.Barrier(2, timeout=10)
 
-    def wait_for_the_other(session):
+    def wait_for_the_other(session, flush_context, instances):
         both_ready.wait()
 
     def post(_):
         return app.test_client().post("/api/items", json={"name": "Teapot"}).status_code
 
-    sa.event.listen(db.session, "before_commit", wait_for_the_other)
+    sa.event.listen(db.session, "before_flush", wait_for_the_other)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             assert sorted(pool.map(post, range(2))) == [201, 409]
     finally:
-        sa.event.remove(db.session, "before_commit", wait_for_the_other)
+        sa.event.remove(db.session, "before_flush", wait_for_the_other)
 
 
 def test_a_unique_violation_no_view_catches_is_a_409_pointing_at_its_column(app, caplog):

@@ -22,10 +22,13 @@ def get_item(item_id: int) -> dict[str, Any]:
     return ItemOut.model_validate(item).model_dump()
 
 
-def add_item(name: str) -> Item:
+def add_item(name: str) -> dict[str, Any]:
     item = Item(name=name)
     db.session.add(item)
-    return item
+    # The INSERT, which gives the item its id: the answer is made in the transaction, so the
+    # commit is the request's last call to the database (no read of the row after it).
+    db.session.flush()
+    return ItemOut.model_validate(item).model_dump()
 
 
 @bp.post("/items")
@@ -43,8 +46,7 @@ def create_item(new: ItemIn) -> tuple[dict[str, Any], int, dict[str, str]]:
     # decides, not a read before the write: of two requests racing to store one name, exactly
     # one commits, and the other is a 409 pointing at #/name (errors/database.py).
     item = in_transaction(add_item, new.name)
-    location = url_for(".get_item", item_id=item.id)
-    return ItemOut.model_validate(item).model_dump(), 201, {"Location": location}
+    return item, 201, {"Location": url_for(".get_item", item_id=item["id"])}
 
 
 def remove_item(item_id: int) -> None:
