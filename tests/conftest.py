@@ -776,20 +776,21 @@ def check_schema(path: Path, schema: str):
     return check_jsonschema("--builtin-schema", schema, str(path))
 
 
-@functools.cache
-def _parsed(text: str, kind: str) -> typing.Any:
+@once_per_text
+def parsed(path: Path, kind: str) -> typing.Any:
+    text = Path(path).read_text(encoding="utf-8")
     return yaml.safe_load(text) if kind == "yaml" else tomllib.loads(text)
 
 
 def read_yaml(path: Path) -> typing.Any:
     """The YAML file at ``path``, parsed once per distinct text (most combinations generate the
     same workflow); a copy, which the caller may change."""
-    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "yaml"))
+    return copy.deepcopy(parsed(path, "yaml"))
 
 
 def read_toml(path: Path) -> dict[str, typing.Any]:
     """The TOML file at ``path``, parsed once per distinct text; a copy, as ``read_yaml``'s."""
-    return copy.deepcopy(_parsed(Path(path).read_text(encoding="utf-8"), "toml"))
+    return copy.deepcopy(parsed(path, "toml"))
 
 
 def assert_ruff_clean(project: Path) -> None:

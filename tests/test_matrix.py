@@ -29,6 +29,7 @@ from conftest import (
     imported,
     matrix,
     matrix_slow_beyond_the_array,
+    once_per_text,
     read_toml,
     read_yaml,
     run,
@@ -226,25 +227,16 @@ def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
     assert tool["coverage"]["report"]["fail_under"] == 95  # what every combination reaches
 
 
-def once_per_file(check: Callable[[str, str, str], list[str]]) -> Callable[[Path], list[str]]:
-    """``check(relative_path, suffix, text)``, the problems of one file, run on each file of a
-    project, once for each distinct file (its path and bytes) of every project checked."""
-    answers: dict[tuple[str, bytes], list[str]] = {}
-
-    def checked(project: Path) -> list[str]:
-        problems = []
-        for path in files(project):
-            relative, content = path.relative_to(project).as_posix(), path.read_bytes()
-            if (relative, content) not in answers:
-                answers[relative, content] = check(relative, path.suffix, content.decode("utf-8"))
-            problems += answers[relative, content]
-        return problems
-
-    return checked
+def problems_of_each_file(project: Path, check: Callable[[Path, str], list[str]]) -> list[str]:
+    """What ``check(path, relative_path)`` finds in each file of ``project``."""
+    return [
+        problem for path in files(project) for problem in check(path, path.relative_to(project).as_posix())
+    ]
 
 
-@once_per_file
-def template_residue(relative: str, suffix: str, text: str) -> list[str]:
+@once_per_text
+def template_residue(path: Path, relative: str) -> list[str]:
+    text = path.read_text(encoding="utf-8")
     if relative.startswith(FLASK_TEMPLATES):
         # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
         return [] if ("{%" in text or "{{" in text) and "cookiecutter" not in text else [relative]
@@ -254,8 +246,9 @@ def template_residue(relative: str, suffix: str, text: str) -> list[str]:
     return [f"{relative}: {found[0]!r}"] if (found := RESIDUE.search(text)) else []
 
 
-@once_per_file
-def unclean_whitespace(relative: str, suffix: str, text: str) -> list[str]:
+@once_per_text
+def unclean_whitespace(path: Path, relative: str) -> list[str]:
+    text = path.read_text(encoding="utf-8")
     if not text:  # a marker such as py.typed
         return []
     problems = []
@@ -263,7 +256,7 @@ def unclean_whitespace(relative: str, suffix: str, text: str) -> list[str]:
         problems.append(f"{relative}: last line")
     if re.search(r"[ \t]$", text, re.MULTILINE):
         problems.append(f"{relative}: trailing whitespace")
-    if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
+    if path.suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
         # ruff format keeps these two, which a removed Jinja block can leave behind.
         if "\n\n\n\n" in text:
             problems.append(f"{relative}: three blank lines in a row")
@@ -271,7 +264,7 @@ def unclean_whitespace(relative: str, suffix: str, text: str) -> list[str]:
             problems.append(f"{relative}: blank line after {{")
     else:
         # A README's Python blocks have Python's blank lines, which ruff format gives them.
-        prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
+        prose = PYTHON_BLOCK.sub("```python\n```", text) if path.suffix == ".md" else text
         if "\n\n\n" in prose:
             problems.append(f"{relative}: two blank lines in a row")
     return problems
@@ -279,12 +272,13 @@ def unclean_whitespace(relative: str, suffix: str, text: str) -> list[str]:
 
 @matrix
 def test_no_template_residue(bakery, answers):
-    assert template_residue(bakery(answers)) == []
+    # Each distinct file (its path and bytes) is checked once, whichever combinations have it.
+    assert problems_of_each_file(bakery(answers), template_residue) == []
 
 
 @matrix
 def test_whitespace_is_clean(bakery, answers):
-    assert unclean_whitespace(bakery(answers)) == []
+    assert problems_of_each_file(bakery(answers), unclean_whitespace) == []
 
 
 @matrix
