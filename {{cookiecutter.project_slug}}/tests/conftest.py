@@ -8,7 +8,7 @@
     "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
     "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis or cookiecutter.use_tracing,
-    "import time" if cookiecutter.use_email_logging or cookiecutter.use_redis or cookiecutter.use_tracing,
+    "import time" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis or cookiecutter.use_tracing,
     "from email import message_from_bytes" if cookiecutter.use_email_logging,
     "from email.policy import default as email_policy" if cookiecutter.use_email_logging,
@@ -514,6 +514,11 @@ def decoded(value: AnyValue):
     return getattr(value, kind) if kind else None
 
 
+def attributes(holder):
+    """A span's (an event's, a resource's) attributes as a dict."""
+    return {attribute.key: decoded(attribute.value) for attribute in holder.attributes}
+
+
 class Collector(BaseHTTPRequestHandler):
     """An OpenTelemetry collector on loopback, as OTLP/HTTP (protobuf) defines it: it decodes each
     export with opentelemetry-proto and keeps every span as a dict. While ``state.refusing`` is set
@@ -532,7 +537,7 @@ class Collector(BaseHTTPRequestHandler):
             return
         export = ExportTraceServiceRequest.FromString(body)
         for resource_spans in export.resource_spans:
-            resource = {a.key: decoded(a.value) for a in resource_spans.resource.attributes}
+            resource = attributes(resource_spans.resource)
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     self.state.spans.append(
@@ -545,12 +550,9 @@ class Collector(BaseHTTPRequestHandler):
                             "kind": span.kind,
                             "status": span.status.code,
                             "status_message": span.status.message,
-                            "attributes": {a.key: decoded(a.value) for a in span.attributes},
+                            "attributes": attributes(span),
                             "events": [
-                                {
-                                    "name": event.name,
-                                    "attributes": {a.key: decoded(a.value) for a in event.attributes},
-                                }
+                                {"name": event.name, "attributes": attributes(event)}
                                 for event in span.events
                             ],
                         }

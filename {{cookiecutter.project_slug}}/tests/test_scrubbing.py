@@ -7,9 +7,9 @@ every secret (the view saw it) and that the channel reported the failure (its sc
 the request's id), so that no absence passes by default.
 """
 
-{%- if cookiecutter.use_tracing %}
+{% if cookiecutter.use_tracing -%}
 import json
-{%- endif %}
+{% endif -%}
 import logging
 import string
 

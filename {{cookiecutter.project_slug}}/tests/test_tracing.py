@@ -14,11 +14,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 import pytest
+{%- if cookiecutter.use_sentry %}
+import sentry_sdk
+{%- endif %}
+from opentelemetry.propagate import inject
 
 from {{ cookiecutter.project_slug }} import tracing
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
@@ -42,8 +49,8 @@ def test_tracing_is_off_without_an_endpoint(make_app, caplog):
 @pytest.mark.parametrize(
     ("variables", "endpoint"),
     [
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, "http://collector:4318/v1/traces"),
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "https://otel.example.com/"}, "https://otel.example.com/v1/traces"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4318"}, "http://otel:4318/v1/traces"),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "https://o.example/"}, "https://o.example/v1/traces"),
         (
             {
                 "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
@@ -51,7 +58,7 @@ def test_tracing_is_off_without_an_endpoint(make_app, caplog):
             },
             "http://traces:4318/custom",
         ),
-        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}, None),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4318", "OTEL_SDK_DISABLED": "true"}, None),
         ({}, None),
     ],
 )
@@ -100,6 +107,44 @@ def test_a_callers_traceparent_is_continued(traced_app, collector):
     assert span["parent_span_id"] == CALLER_SPAN_ID
 
 
+def test_an_outgoing_call_carries_the_trace(traced_app, collector):
+    """A view that calls another service as the README shows: the service called continues the
+    request's trace."""
+    received = []
+
+    class Inventory(BaseHTTPRequestHandler):
+        def do_GET(self):
+            received.append(self.headers.get("traceparent"))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"12")
+
+        def log_message(self, *args):
+            pass
+
+    inventory = ThreadingHTTPServer(("127.0.0.1", 0), Inventory)
+    threading.Thread(target=inventory.handle_request, daemon=True).start()
+
+    def stock():
+        headers: dict[str, str] = {}
+        inject(headers)
+        request = Request(f"http://127.0.0.1:{inventory.server_port}/stock/7", headers=headers)
+        with urlopen(request, timeout=5) as answer:
+            return answer.read()
+
+    traced_app.add_url_rule("/stock", "stock", stock)
+    response = traced_app.test_client().get("/stock")
+    inventory.server_close()
+    flush(traced_app)
+    assert response.get_data() == b"12"
+    span = collector.server_span(response.headers["X-Request-ID"])
+    [traceparent] = received
+    version, trace_id, parent_id, flags = traceparent.split("-")
+    assert (trace_id, parent_id) == (span["trace_id"], span["span_id"])
+    assert int(flags, 16) & 1  # sampled
+
+
 def test_a_caller_that_samples_its_trace_out_is_followed(traced_app, collector):
     """Parent-based sampling: no span for a trace the caller did not sample, but the same id."""
     traceparent = f"00-{TRACE_ID}-{CALLER_SPAN_ID}-00"
@@ -142,6 +187,21 @@ def test_a_client_error_does_not_mark_the_span(traced_app, collector, path):
     assert span["events"] == []
 
 
+{%- if cookiecutter.use_sentry %}
+
+
+def test_a_sentry_event_is_in_the_request_s_trace(make_app, collector, sentry_sink):
+    dsn, events, _ = sentry_sink
+    app = make_app(TRACES_ENDPOINT=f"{collector.url}/v1/traces", SENTRY_DSN=dsn)
+    response = app.test_client().get("/fail")
+    sentry_sdk.flush(timeout=10)
+    request_id = response.headers["X-Request-ID"]
+    [event] = events
+    assert event["tags"]["request_id"] == request_id
+    assert event["contexts"]["trace"]["trace_id"] == request_id
+{%- endif %}
+
+
 def test_the_probes_are_not_traced(traced_app, collector):
     response = traced_app.test_client().get("/healthz")
     flush(traced_app)
@@ -155,7 +215,8 @@ def test_each_sql_statement_is_a_client_span_within_the_request(traced_app, coll
     flush(traced_app)
     assert response.status_code == 404
     server = collector.server_span(response.headers["X-Request-ID"])
-    statements = [span for span in collector.trace(server["trace_id"]) if span["kind"] == collector.CLIENT]
+    trace = collector.trace(server["trace_id"])
+    statements = [span for span in trace if span["kind"] == collector.CLIENT]
     [select] = [span for span in statements if span["name"].startswith("SELECT")]
     assert "FROM item" in select["attributes"]["db.statement"]
     assert {span["parent_span_id"] for span in statements} == {server["span_id"]}
@@ -176,13 +237,14 @@ def test_a_collector_away_changes_no_response_and_says_so_once(
     traced_app, collector, capsys, quiet_interval_reset, away
 ):
     client = traced_app.test_client()
-    expected = [client.get(path).status_code for path in ("/problems/", "/fail", "/no-such-page")]
+    paths = ("/problems/", "/fail", "/no-such-page")
+    expected = [client.get(path).status_code for path in paths]
     if away == "refusing":
         collector.refusing = True
     else:
         collector.hanging.set()
     for _ in range(2):  # two batches, both lost
-        assert [client.get(path).status_code for path in ("/problems/", "/fail", "/no-such-page")] == expected
+        assert [client.get(path).status_code for path in paths] == expected
         flush(traced_app)
     collector.hanging.clear()
     complaints = [line for line in capsys.readouterr().err.splitlines() if "opentelemetry" in line]

@@ -144,22 +144,20 @@ def _traces_endpoint(environ: Mapping[str, str]) -> str | None:
     off, when neither is set or ``OTEL_SDK_DISABLED`` is true."""
     if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
-    for name, path in (
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", "v1/traces"),
-    ):
-        value = environ.get(name, "").strip()
-        if not value:
-            continue
-        # The scheme only: the URL may hold credentials, which no message shows.
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ConfigError(
-                f"{name} must be an http:// or https:// URL such as http://localhost:4318 (OTLP "
-                f"over HTTP), not a {parts.scheme or 'schemeless'} value"
-            )
-        return f"{value.rstrip('/')}/{path}" if path else value
-    return None
+    traces = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    base = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    name = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" if traces else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    value = traces or base
+    if not value:
+        return None
+    # The scheme only: the URL may hold credentials, which no message shows.
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"{name} must be an http:// or https:// URL such as http://localhost:4318 (OTLP over "
+            f"HTTP), not a {parts.scheme or 'schemeless'} value"
+        )
+    return value if traces else f"{value.rstrip('/')}/v1/traces"
 {%- endif %}
 
 

@@ -1,31 +1,35 @@
 """Traces of the requests, exported over OTLP/HTTP to an OpenTelemetry collector.
 
 Off (no spans, no network) unless ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
-``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set. Everything else is OpenTelemetry's standard
-settings, read by its SDK: ``OTEL_SERVICE_NAME`` (the package's name by default),
-``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG`` (by default every request a caller did not
-say it leaves out: ``parentbased_always_on``), ``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_BSP_*``...
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set (``config.py`` checks it). Everything else is
+OpenTelemetry's standard settings, read by its SDK: ``OTEL_SERVICE_NAME`` (the package's name by
+default), ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG`` (by default, every trace a caller
+did not sample out: ``parentbased_always_on``), ``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_BSP_*``...
 
 Each request is a server span, started by OpenTelemetry's Flask instrumentation, with the HTTP
-semantic conventions' stable attributes (``http.route``, ``http.response.status_code``); each SQL
-statement is a client span within it{% if not cookiecutter.use_database %} when a database is added{% endif %}. A
-caller's W3C ``traceparent`` is continued, and the README shows how to send it on to the services
-this one calls. **One id to quote**: a request's id (``X-Request-ID``, every log line's
-``request_id``, a problem's ``request_id``{% if cookiecutter.use_sentry %}, Sentry's ``request_id`` tag and its trace{% endif %}) is its trace's
-id, 32 hex digits, so the id a user quotes finds the trace. A client's own ``X-Request-ID`` is no
-longer the request's id; it is kept on the span, as ``http.request.header.x-request-id``.
+semantic conventions' stable attributes (``http.route``, ``http.response.status_code``).
+{%- if cookiecutter.use_database %} Each SQL
+statement is a client span within it.{% endif %}
+A caller's W3C ``traceparent`` is continued; the README shows how to send it on to the services
+this one calls.
+
+One id to quote: a traced request's id (its ``X-Request-ID``, the ``request_id`` of its log lines
+and of its problem{% if cookiecutter.use_sentry %}, Sentry's tag{% endif %}) is its trace's id, 32 hex digits, so that the id a user
+quotes finds the trace. A client's own ``X-Request-ID`` is then no longer the request's id: it is
+kept on the span, as ``http.request.header.x-request-id``.
 
 A 5xx marks its span as an error, and an unhandled exception is recorded on it once; a 4xx does not
-(the client's error, not the server's). Spans follow the reports' policy (``reporting.scrub``):
-each span is scrubbed in the request's thread as it ends, before it is queued, so no query value,
-no secret header or body value, and no client address leaves in a span.
+(the client's error, not the server's). Spans follow the reports' policy (``reporting.scrub``): each
+is scrubbed in the request's thread as it ends, before it is queued, so that no query value, no
+secret header or body value, and no client address leaves in a span.
 
-A collector away, slow or refusing costs a request nothing: spans are queued (``OTEL_BSP_MAX_QUEUE_SIZE``,
-2048) for a background greenlet that sends them in batches, and dropped when the queue is full. Its
-complaints reach the console once a minute at most, as warnings (not error reports). The provider is
-made here, in ``create_app``: in each gunicorn worker after gevent has patched the standard library
-(never in the master, and without ``preload_app``), in the development server and in each
-``flask`` command. At exit, what is queued gets ``SHUTDOWN_SECONDS`` to be sent.
+A collector away, slow or refusing costs a request nothing: spans wait in a bounded queue
+(``OTEL_BSP_MAX_QUEUE_SIZE``, 2048) for a background greenlet that sends them in batches, and are
+dropped when it is full. The SDK's complaints reach the console once a minute at most, as warnings,
+never as error reports. The provider is made in ``create_app``: in each gunicorn worker after
+gevent has patched the standard library (never in the master, and without ``preload_app``), in the
+development server and in each ``flask`` command; once per process. At exit, what is still queued
+gets ``SHUTDOWN_SECONDS`` to be sent.
 """
 
 import atexit
@@ -34,11 +38,11 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from wsgiref.types import WSGIEnvironment
 
-from flask import Flask, request
+from flask import Flask
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
@@ -49,6 +53,7 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Status, StatusCode, format_trace_id
+from opentelemetry.util.types import Attributes, AttributeValue
 
 from . import request_id as request_ids
 from .config import serving
@@ -103,13 +108,10 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
         parent=span.parent,
         resource=span.resource,
         attributes={
-            key: FILTERED if key in CLIENT_ADDRESS else scrub_data(value)
+            key: FILTERED if key in CLIENT_ADDRESS else cast(AttributeValue, scrub_data(value))
             for key, value in attributes.items()
         },
-        events=[
-            Event(event.name, scrub_data(dict(event.attributes or {})), event.timestamp)  # type: ignore[arg-type]
-            for event in span.events
-        ],
+        events=[scrubbed_event(event) for event in span.events],
         links=span.links,
         kind=span.kind,
         status=Status(status.status_code, str(scrub_data(status.description)))
@@ -119,6 +121,11 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
+
+
+def scrubbed_event(event: Event) -> Event:
+    attributes = cast(Attributes, scrub_data(dict(event.attributes or {})))
+    return Event(event.name, attributes, event.timestamp)
 
 
 class ScrubbingSpanProcessor(BatchSpanProcessor):
@@ -194,7 +201,7 @@ def init_app(app: Flask) -> None:
     # older ones the instrumentation still writes by default.
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     app.extensions["tracing"] = process_provider(app)
-    FlaskInstrumentor().instrument_app(
+    FlaskInstrumentor().instrument_app(  # type: ignore[no-untyped-call]
         app,
         request_hook=annotate,
         excluded_urls=os.environ.get("OTEL_PYTHON_FLASK_EXCLUDED_URLS", EXCLUDED_URLS),
