@@ -7,7 +7,7 @@ there. A lower bound that is wrong fails here, not in a user's deploy. The Docke
 installing, from a lock without the dev tools, is checked too. Marked slow: it needs PyPI.
 
 Three sets differ in what they install at those ends: all-on holds every lower bound the template
-declares but one, sentry-sdk's 2.0, which tracing raises to 2.45 (its ``OTLPIntegration``); all-on
+declares but one, sentry-sdk's 2.0, which tracing raises to 2.47 (its ``OTLPIntegration``); all-on
 without tracing holds that one; all-off is the smallest set, which no other requirement pulls up.
 Every other set is a subset of one of the first two and a superset of all-off, so by default only
 those three are installed; the 64 sets, each at both ends, run with ``--all-combinations`` (the

@@ -77,9 +77,9 @@ CLIENT_ADDRESS = frozenset(
 
 
 class OncePerInterval(logging.Filter):
-    """Let one record through every ``interval`` seconds, as a warning: the collector being away
-    is worth a line on the console, not an error report (Sentry's logging integration, which sees
-    every record a logger lets through, records a warning as a breadcrumb only)."""
+    """Let one record through every ``interval`` seconds, as a one-line warning: the collector
+    being away is worth a line on the console, not an error report (Sentry's logging integration,
+    which sees every record a logger lets through, records a warning as a breadcrumb only)."""
 
     def __init__(self, interval: float) -> None:
         super().__init__()
@@ -93,6 +93,12 @@ class OncePerInterval(logging.Filter):
         self.last = now
         if record.levelno > logging.WARNING:
             record.levelno, record.levelname = logging.WARNING, "WARNING"
+        if record.exc_info and record.exc_info[1] is not None:
+            # One line: the exception's type, not its traceback (older SDKs let a refused
+            # connection's escape).
+            error = record.exc_info[1]
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__})", None
+            record.exc_info, record.exc_text = None, None
         return True
 
 
