@@ -31,7 +31,10 @@ MISFORMATTED = Fault(
     old="from typing import Any\n",
     new="from typing import (Any)\n",
 )
-MYPY_CHECKED = {"error_format": "html", "layout": "single_module", "use_database": False, "use_tracing": False}
+MYPY_CHECKED = {
+    **{"error_format": "html", "layout": "single_module"},
+    **{"use_database": False, "use_tracing": False},
+}
 
 
 @pytest.mark.slow
