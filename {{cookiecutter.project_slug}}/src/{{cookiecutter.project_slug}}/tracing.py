@@ -70,6 +70,11 @@ SHUTDOWN_SECONDS = 5.0
 LOG_INTERVAL = 60.0
 # The loggers through which the SDK says it could not send (or had to drop) spans.
 EXPORT_LOGGERS = (OTLPSpanExporter.__module__, "opentelemetry.sdk._shared_internal")
+# What the server wrote itself, from nothing a client typed: the method (the instrumentation names
+# an unknown one _OTHER), the route's template, the scheme, the protocol's version, the request id.
+SERVER_MADE = frozenset(
+    {"http.request.method", "http.route", "url.scheme", "network.protocol.version", "request_id"}
+)
 # The client's address is in the access log, never in a report: nor in a span.
 CLIENT_ADDRESS = frozenset(
     {"client.address", "client.port", "net.peer.ip", "net.peer.port", "http.client_ip"}
@@ -113,10 +118,7 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
         context=span.context,
         parent=span.parent,
         resource=span.resource,
-        attributes={
-            key: FILTERED if key in CLIENT_ADDRESS else cast(AttributeValue, scrub_data(value))
-            for key, value in attributes.items()
-        },
+        attributes={key: scrubbed_attribute(key, value) for key, value in attributes.items()},
         events=[scrubbed_event(event) for event in span.events],
         links=span.links,
         kind=span.kind,
@@ -127,6 +129,14 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
         end_time=span.end_time,
         instrumentation_scope=span.instrumentation_scope,
     )
+
+
+def scrubbed_attribute(key: str, value: Any) -> AttributeValue:
+    if key in CLIENT_ADDRESS:
+        return FILTERED
+    if key in SERVER_MADE:
+        return cast(AttributeValue, value)
+    return cast(AttributeValue, scrub_data(value))
 
 
 def scrubbed_event(event: Event) -> Event:
