@@ -46,9 +46,9 @@
   and with one in ten: problem+json 404s per second (5 x ``--requests`` each, in 10 rounds, taking
   turns), each traced server's ratio to tracing off, and its cost per request in microseconds of
   the machine's CPU at saturation, ``1e6 * os.cpu_count() * (1/rate traced - 1/rate off)``; then
-  p50/p99 latency of the sampled-1.0 server under 5 x ``--requests`` 404s from 64 kept-alive
-  clients, with the collector answering (twice) and with it stopped (SIGSTOP), next to tracing
-  off, and the 5xx of each; and the spans the collector received, next to the requests sent;
+  p50/p99 latency of the sampled-1.0 server under a paced load below saturation (200 404s a second
+  for 15 s, from 8 kept-alive clients), with the collector answering (twice) and with it stopped
+  (SIGSTOP), next to tracing off, and the 5xx of each; and the spans the collector received, next to the requests sent;
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (as the
@@ -73,6 +73,7 @@
 import argparse
 import contextlib
 import hashlib
+import http.client
 import io
 import itertools
 import json
@@ -84,6 +85,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -853,10 +855,60 @@ TRACED_RATIOS = {"sampled 1.0": "1.0", "sampled 0.1": "0.1"}
 # adds under load, and the 5xx it causes.
 TRACING_COST_US = 150
 TRACING_P99_MS = 5.0
-# Requests in each load of the latency rows, as a multiple of ``--requests``: long enough (about
-# 10 s at 1000 a second) that, with the collector stopped, the exporters' first posts wait out
-# their timeout (10 s) and the workers' span queues (2048 each) fill.
-TRACING_LOAD = 5
+
+
+# The latency rows' load: paced well below what a traced server answers at saturation (600 a second
+# here), so that p99 is a request's own time, not its wait in a queue, and long enough that, with
+# the collector stopped, the exporters' first posts wait out their timeout (10 s).
+PACED_RATE = 200
+PACED_SECONDS = 15
+PACED_CLIENTS = 8
+
+
+def paced(port: int, path: str, rate: int = PACED_RATE, seconds: int = PACED_SECONDS) -> dict:
+    """``GET path`` ``rate`` times a second for ``seconds``, from ``PACED_CLIENTS`` kept-alive
+    connections, each sending its requests on a fixed schedule (a late one goes at once, and its
+    latency counts from its send): the same result as ``drive``'s."""
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    interval = PACED_CLIENTS / rate
+    start = time.perf_counter() + 0.1
+
+    def client(offset: float) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        for number in range(int(seconds * rate / PACED_CLIENTS)):
+            time.sleep(max(0.0, start + offset + number * interval - time.perf_counter()))
+            sent = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                with lock:
+                    failures.append(repr(error))
+                continue
+            with lock:
+                statuses[response.status] += 1
+                latencies.append(time.perf_counter() - sent)
+        connection.close()
+
+    threads = [
+        threading.Thread(target=client, args=(number * interval / PACED_CLIENTS,))
+        for number in range(PACED_CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "statuses": statuses,
+        "latencies": latencies,
+        "failures": failures,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def served_tracing(requests: int, workers: int = 4, times: int = 5) -> None:
@@ -872,16 +924,15 @@ def served_tracing(requests: int, workers: int = 4, times: int = 5) -> None:
     collector's decoding with it; the clients' share is the same for all three). A traced server's
     batch may leave during another's turn, which makes its cost look smaller, not larger.
 
-    Then the same load of ``TRACING_LOAD`` x ``requests`` 404s from ``HAPPY_CLIENTS`` kept-alive
-    clients (``drive``: each sends its next request as soon as it has an answer, so the server is
-    saturated): on tracing off, as a floor; and on the sampled-1.0 server twice with the collector
+    Then the same paced load (``paced``: ``PACED_RATE`` 404s a second for ``PACED_SECONDS``, below
+    saturation, so that p99 is a request's own time): on tracing off, as a floor; and on the
+    sampled-1.0 server twice with the collector
     answering (how far two identical loads differ) and once with it stopped (SIGSTOP: the kernel
     still accepts its connections, but nothing answers): p50, p99 and the 5xx of each. Last, the
     spans the collector received from each traced server (by ``OTEL_SERVICE_NAME``), next to the
     requests it was sent, once the servers have stopped."""
     paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
     warm_up = 400
-    loaded = TRACING_LOAD * requests
     with contextlib.ExitStack() as stack:
         output = stack.enter_context(tempfile.TemporaryDirectory())
         path = Path(output)
@@ -912,29 +963,28 @@ def served_tracing(requests: int, workers: int = 4, times: int = 5) -> None:
                 for name, environment in environments.items()
             }
             rates = not_found_rates(ports, paths, warm_up=warm_up, times=times)
-            # The same load on tracing off first, as a floor for the latencies: then the traced
+            # The same paced load on tracing off first, as a floor for the latencies: then the traced
             # server's, with the collector answering and stopped.
             latencies: dict[str, dict] = {}
-            loads = {}
             for name in ("tracing off", "sampled 1.0"):
-                loads[name] = [http_request(ports[name], "GET", "/api/no-such-route")] * loaded
-                drive(ports[name], loads[name][:warm_up])  # the clients' connections new to the workers
-            latencies["tracing off"] = drive(ports["tracing off"], loads["tracing off"])
+                paced(ports[name], "/api/no-such-route", seconds=2)  # the clients' first connections
+            latencies["tracing off"] = paced(ports["tracing off"], "/api/no-such-route")
             try:
                 # Twice with the collector answering: how far two identical loads' p99 differ
                 # anyway, next to what the stop adds.
                 for phase in ("collector up", "collector up again"):
-                    latencies[phase] = drive(ports["sampled 1.0"], loads["sampled 1.0"])
+                    latencies[phase] = paced(ports["sampled 1.0"], "/api/no-such-route")
                 os.kill(collector.pid, signal.SIGSTOP)
-                latencies["collector stopped"] = drive(ports["sampled 1.0"], loads["sampled 1.0"])
+                latencies["collector stopped"] = paced(ports["sampled 1.0"], "/api/no-such-route")
             finally:
                 os.kill(collector.pid, signal.SIGCONT)
         # The servers have stopped: each worker sent what it still had queued as it exited.
         received = spans_received(counts_file)
     sent = {name: warm_up + times * requests for name in ports}
-    sent["sampled 1.0"] += warm_up + 3 * loaded
+    paced_load = PACED_RATE * PACED_SECONDS
+    sent["sampled 1.0"] += 2 * PACED_RATE + 3 * paced_load
     print_traced_rates(f"served 404s per second, {workers} gevent workers", times, requests, rates)
-    print_tracing_under_load(loaded, latencies)
+    print_tracing_under_load(paced_load, latencies)
     print(f"{'spans received by the collector':<52}{'received':>14}{'requests sent':>16}")
     for name in TRACED_RATIOS:
         print(f"{'  ' + name:<52}{received[name.replace(' ', '-')]:>14}{sent[name]:>16}")
@@ -982,7 +1032,7 @@ def print_tracing_under_load(loaded: int, latencies: dict[str, dict]) -> None:
     load just before it) next to how far the two loads with the collector answering differ; and
     each load's 5xx and failures, next to issue 30's targets."""
     results = list(latencies.values())
-    label = f"served 404s under load, {HAPPY_CLIENTS} kept-alive clients"
+    label = f"served 404s, {PACED_RATE} a second from {PACED_CLIENTS} kept-alive clients"
     heading = "".join(f"{name:>14}" for name in ("tracing off", "1.0, up", "1.0, up again", "1.0, stopped"))
     print(f"{label:<52}{heading}{'stop adds':>11}  target")
     print(f"  {loaded} problem+json 404s each, in this order; the collector SIGSTOPped just before the last")
