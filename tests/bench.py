@@ -48,7 +48,8 @@
   the machine's CPU at saturation, ``1e6 * os.cpu_count() * (1/rate traced - 1/rate off)``; then
   p50/p99 latency of the sampled-1.0 server under a paced load below saturation (200 404s a second
   for 15 s, from 8 kept-alive clients), with the collector answering (twice) and with it stopped
-  (SIGSTOP), next to tracing off, and the 5xx of each; and the spans the collector received, next to the requests sent;
+  (SIGSTOP), next to tracing off, and the 5xx of each; and the spans the collector received, next
+  to the requests sent;
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (as the

@@ -10,8 +10,8 @@ Three sets differ in what they install at those ends: all-on holds every lower b
 declares but one, sentry-sdk's 2.0, which tracing raises to 2.47 (its ``OTLPIntegration``); all-on
 without tracing holds that one; all-off is the smallest set, which no other requirement pulls up.
 Every other set is a subset of one of the first two and a superset of all-off, so by default only
-those three are installed; the 64 sets, each at both ends, run with ``--all-combinations`` (the
-template's weekly workflow).
+those three are installed (the second at its lowest versions alone: its newest are all-on's); the
+64 sets, each at both ends, run with ``--all-combinations`` (the template's weekly workflow).
 """
 
 import itertools
@@ -45,17 +45,32 @@ DEPENDENCY_SETS = [
 ]
 
 
+RESOLUTIONS = ("lowest-direct", "highest")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.name == "test_the_project_passes_at_both_ends_of_its_ranges":
         if metafunc.config.getoption("all_combinations"):
-            sets = DEPENDENCY_SETS
+            runs = [(answers, resolution) for answers in DEPENDENCY_SETS for resolution in RESOLUTIONS]
         else:
-            sets = [{name: ends[name] for name in DEPENDENCY_ANSWERS} for ends in ENDS]
-        metafunc.parametrize("answers", [combination(**answers) for answers in sets])
+            # All-on without tracing differs from all-on in sentry-sdk's floor alone: its newest
+            # versions are all-on's.
+            ends = [(ends, resolution) for ends in (ALL_ON, ALL_OFF) for resolution in RESOLUTIONS]
+            runs = [*ends, (ALL_ON_UNTRACED, "lowest-direct")]
+            runs = [
+                ({name: answers[name] for name in DEPENDENCY_ANSWERS}, resolution)
+                for answers, resolution in runs
+            ]
+        params = []
+        for answers, resolution in runs:
+            param = combination(**answers)
+            params.append(
+                pytest.param(param.values[0], resolution, id=f"{param.id}-{resolution}", marks=param.marks)
+            )
+        metafunc.parametrize(("answers", "resolution"), params)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("resolution", ["lowest-direct", "highest"])
 def test_the_project_passes_at_both_ends_of_its_ranges(bakery, tmp_path, answers, resolution):
     project = bakery(answers)
     venv = tmp_path / "venv"

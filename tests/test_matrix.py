@@ -28,7 +28,7 @@ from conftest import (
     database_covering,
     imported,
     matrix,
-    matrix_slow_beyond_the_array,
+    matrix_on_the_array,
     once_per_text,
     read_toml,
     read_yaml,
@@ -311,7 +311,7 @@ def test_ruff_check_and_format_pass(static_checks, answers):
     assert static_checks.ruff(answers) == []
 
 
-@matrix_slow_beyond_the_array
+@matrix_on_the_array
 def test_mypy_strict_passes_on_src(static_checks, answers):
     """mypy, strict, with the project's own configuration, on its package (each distinct package
     of the combinations checked once, in one run). Slow outside the covering array: every
@@ -335,7 +335,7 @@ def name_pattern_once_per_text(package) -> None:
     schemas.visible_name_pattern = lambda: NAME_PATTERNS[text]
 
 
-@matrix_slow_beyond_the_array
+@matrix_on_the_array
 def test_openapi_document_is_valid_openapi_3_1(bakery, answers, tmp_path):
     """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1
     (each distinct document validated once). Slow outside the covering array: each combination's
