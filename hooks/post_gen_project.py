@@ -66,7 +66,11 @@ UNUSED = {
         f"{PACKAGE}/store.py",
         "tests/test_store.py",
     ],
-    (("use_database", False), ("use_redis", False)): [
+    ("use_tracing", False): [
+        f"{PACKAGE}/tracing.py",
+        "tests/test_tracing.py",
+    ],
+    (("use_database", False), ("use_redis", False), ("use_tracing", False)): [
         "compose.yaml",  # no service to run beside the app
     ],
 }

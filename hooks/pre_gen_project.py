@@ -45,6 +45,7 @@ SHADOWED_MODULES = frozenset(
         "mypy",
         "mypyc",
         "openapi_spec_validator",
+        "opentelemetry",
         "packaging",
         "pluggy",
         "portalocker",

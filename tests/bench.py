@@ -41,6 +41,15 @@
   limit that no request reaches counted in a redis-server the benchmark starts, next to the same
   project with no limit (``--only served-redis``; 5 x ``--requests`` each, in 10 rounds, taking
   turns; and whether Redis counted every request);
+- a ``use_tracing`` project served three times (``--only served-tracing``): tracing off, and
+  tracing to an OTLP/HTTP collector on loopback (a process of its own) with every request sampled
+  and with one in ten: problem+json 404s per second (5 x ``--requests`` each, in 10 rounds, taking
+  turns), each traced server's ratio to tracing off, and its cost per request in microseconds of
+  the machine's CPU at saturation, ``1e6 * os.cpu_count() * (1/rate traced - 1/rate off)``; then
+  p50/p99 latency of the sampled-1.0 server under a paced load below saturation (200 404s a second
+  for 15 s, from 8 kept-alive clients), with the collector answering (twice) and with it stopped
+  (SIGSTOP), next to tracing off, and the 5xx of each; and the spans the collector received, next
+  to the requests sent;
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (as the
@@ -65,19 +74,22 @@
 import argparse
 import contextlib
 import hashlib
+import http.client
 import io
 import itertools
 import json
 import os
 import selectors
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cookiecutter.hooks
@@ -737,6 +749,323 @@ def print_rates(label: str, row: str, rates: dict[str, list[float]]) -> None:
     print(f"{row:<52}{theirs:>12.0f}{mine:>12.0f}{ratio:>7.2f}x")
     spread = [f"{min(values):.0f}-{max(values):.0f}" for values in rates.values()]
     print(f"{'  range over the rounds':<52}{spread[0]:>12}{spread[1]:>12}")
+
+
+# A loopback OpenTelemetry collector, as OTLP/HTTP (protobuf) defines it, in a process of its own so
+# that the bench can stop it (SIGSTOP) as a collector that hangs: it answers every POST /v1/traces
+# 200 with an empty ExportTraceServiceResponse, decodes each export and keeps the spans' count by
+# service name (and the exports') in a JSON file, written whole before each answer.
+OTLP_COLLECTOR = """\
+import gzip, json, os, sys, threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+port, counts_file = int(sys.argv[1]), sys.argv[2]
+counts, lock = Counter(), threading.Lock()
+ANSWER = ExportTraceServiceResponse().SerializeToString()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # kept alive, as the exporter's session expects
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        if self.path != "/v1/traces":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        export = ExportTraceServiceRequest.FromString(body)
+        received = Counter({"(exports)": 1})
+        for resource_spans in export.resource_spans:
+            attributes = resource_spans.resource.attributes
+            names = [a.value.string_value for a in attributes if a.key == "service.name"]
+            service = names[0] if names else "(no service.name)"
+            received[service] += sum(len(scope.spans) for scope in resource_spans.scope_spans)
+        with lock:
+            counts.update(received)
+            with open(counts_file + ".new", "w") as file:
+                json.dump(counts, file)
+            os.replace(counts_file + ".new", counts_file)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(ANSWER)))
+        self.end_headers()
+        self.wfile.write(ANSWER)
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", port), Receiver).serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def otlp_collector(counts_file: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``OTLP_COLLECTOR`` on a free loopback port: yields its base URL (for
+    ``OTEL_EXPORTER_OTLP_ENDPOINT``) and its process (to stop and continue it). Continued and ended
+    at the end, whatever happened."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", OTLP_COLLECTOR, str(port), str(counts_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"the collector exited with {process.returncode}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the collector did not start within 30 s"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)  # a stopped process acts on SIGTERM only when continued
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def spans_received(counts_file: Path) -> Counter:
+    """What the collector has counted so far: spans by service name, and ``(exports)``."""
+    try:
+        return Counter(json.loads(counts_file.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return Counter()
+
+
+# The traced servers, each named by its sampling ratio (parentbased_traceidratio: a request with
+# no traceparent, as the bench's, is sampled at this ratio) and known to the collector by its name.
+TRACED_RATIOS = {"sampled 1.0": "1.0", "sampled 0.1": "0.1"}
+# Issue 30's targets: machine CPU per request that tracing at 1.0 adds, the p99 a hung collector
+# adds under load, and the 5xx it causes.
+TRACING_COST_US = 150
+TRACING_P99_MS = 5.0
+
+
+# The latency rows' load: paced well below what a traced server answers at saturation (600 a second
+# here), so that p99 is a request's own time, not its wait in a queue, and long enough that, with
+# the collector stopped, the exporters' first posts wait out their timeout (10 s).
+PACED_RATE = 200
+PACED_SECONDS = 15
+PACED_CLIENTS = 8
+
+
+def paced(port: int, path: str, rate: int = PACED_RATE, seconds: int = PACED_SECONDS) -> dict:
+    """``GET path`` ``rate`` times a second for ``seconds``, from ``PACED_CLIENTS`` kept-alive
+    connections, each sending its requests on a fixed schedule (a late one goes at once, and its
+    latency counts from its send): the same result as ``drive``'s."""
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    interval = PACED_CLIENTS / rate
+    start = time.perf_counter() + 0.1
+
+    def client(offset: float) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        for number in range(int(seconds * rate / PACED_CLIENTS)):
+            time.sleep(max(0.0, start + offset + number * interval - time.perf_counter()))
+            sent = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                with lock:
+                    failures.append(repr(error))
+                continue
+            with lock:
+                statuses[response.status] += 1
+                latencies.append(time.perf_counter() - sent)
+        connection.close()
+
+    threads = [
+        threading.Thread(target=client, args=(number * interval / PACED_CLIENTS,))
+        for number in range(PACED_CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "statuses": statuses,
+        "latencies": latencies,
+        "failures": failures,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def served_tracing(requests: int, workers: int = 4, times: int = 5) -> None:
+    """A ``use_tracing`` project served by its own gunicorn.conf.py three times side by side:
+    tracing off (no ``OTEL_EXPORTER_OTLP_ENDPOINT``), and tracing to a collector on loopback
+    (``OTLP_COLLECTOR``, its own process) with every request sampled and with one in ten
+    (``OTEL_TRACES_SAMPLER=parentbased_traceidratio``, ``OTEL_TRACES_SAMPLER_ARG`` 1.0 and 0.1; the
+    batch processor's defaults). First problem+json 404s per second, the three taking turns
+    (``not_found_rates``), and each traced server's cost per request in microseconds of machine CPU
+    at saturation, ``1e6 * os.cpu_count() * (1/rate_traced - 1/rate_off)``: the bench's clients,
+    the servers and the collector share the machine's cores, and the servers are saturated, so the
+    difference in seconds per request, times the cores, is the CPU that tracing adds (the
+    collector's decoding with it; the clients' share is the same for all three). A traced server's
+    batch may leave during another's turn, which makes its cost look smaller, not larger.
+
+    Then the same paced load (``paced``: ``PACED_RATE`` 404s a second for ``PACED_SECONDS``, below
+    saturation, so that p99 is a request's own time): on tracing off, as a floor; and on the
+    sampled-1.0 server twice with the collector
+    answering (how far two identical loads differ) and once with it stopped (SIGSTOP: the kernel
+    still accepts its connections, but nothing answers): p50, p99 and the 5xx of each. Last, the
+    spans the collector received from each traced server (by ``OTEL_SERVICE_NAME``), next to the
+    requests it was sent, once the servers have stopped."""
+    paths = [("/api/no-such-route", f"bench-{number:05d}") for number in range(requests)]
+    warm_up = 400
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(tempfile.TemporaryDirectory())
+        path = Path(output)
+        project = bake(output, "traced", "use_tracing=yes")
+        counts_file = path / "spans.json"
+        url, collector = stack.enter_context(otlp_collector(counts_file))
+        off = {"OTEL_EXPORTER_OTLP_ENDPOINT": "", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ""}
+        environments = {"tracing off": off}
+        for name, ratio in TRACED_RATIOS.items():
+            environments[name] = {
+                **off,
+                "OTEL_EXPORTER_OTLP_ENDPOINT": url,
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": ratio,
+                "OTEL_SERVICE_NAME": name.replace(" ", "-"),
+            }
+        with contextlib.ExitStack() as servers:
+            ports = {
+                name: servers.enter_context(
+                    gunicorn(
+                        project,
+                        workers=workers,
+                        LOG_FILE=str(path / f"{name.replace(' ', '-')}.log"),
+                        OTEL_SDK_DISABLED="",
+                        **environment,
+                    )
+                )
+                for name, environment in environments.items()
+            }
+            rates = not_found_rates(ports, paths, warm_up=warm_up, times=times)
+            # The same paced load on tracing off first, as a floor for the latencies: then the traced
+            # server's, with the collector answering and stopped.
+            latencies: dict[str, dict] = {}
+            for name in ("tracing off", "sampled 1.0"):
+                paced(ports[name], "/api/no-such-route", seconds=2)  # the clients' first connections
+            latencies["tracing off"] = paced(ports["tracing off"], "/api/no-such-route")
+            try:
+                # Twice with the collector answering: how far two identical loads' p99 differ
+                # anyway, next to what the stop adds.
+                for phase in ("collector up", "collector up again"):
+                    latencies[phase] = paced(ports["sampled 1.0"], "/api/no-such-route")
+                os.kill(collector.pid, signal.SIGSTOP)
+                latencies["collector stopped"] = paced(ports["sampled 1.0"], "/api/no-such-route")
+            finally:
+                os.kill(collector.pid, signal.SIGCONT)
+        # The servers have stopped: each worker sent what it still had queued as it exited.
+        received = spans_received(counts_file)
+    sent = {name: warm_up + times * requests for name in ports}
+    paced_load = PACED_RATE * PACED_SECONDS
+    sent["sampled 1.0"] += 2 * PACED_RATE + 3 * paced_load
+    print_traced_rates(f"served 404s per second, {workers} gevent workers", times, requests, rates)
+    print_tracing_under_load(paced_load, latencies)
+    print(f"{'spans received by the collector':<52}{'received':>14}{'requests sent':>16}")
+    for name in TRACED_RATIOS:
+        print(f"{'  ' + name:<52}{received[name.replace(' ', '-')]:>14}{sent[name]:>16}")
+    services = {name.replace(" ", "-") for name in TRACED_RATIOS}
+    others = {name: count for name, count in received.items() if name not in services | {"(exports)"}}
+    print(f"{'  exports received':<52}{received['(exports)']:>14}")
+    print(f"{'  spans from any other service':<52}{sum(others.values()):>14}  {others or ''}")
+
+
+def print_traced_rates(label: str, times: int, requests: int, rates: dict[str, list[float]]) -> None:
+    """Each server's median rate, tracing off first, each traced one's ratio to it (the median of
+    the rounds' ratios, as ``print_rates``), the ranges, and each traced server's cost per request
+    in microseconds of machine CPU (the median of the rounds' costs, each against tracing off's
+    round just before it, in the same turn)."""
+    (baseline, baseline_rates), *traced = rates.items()
+    print(f"{label:<52}{baseline:>14}" + "".join(f"{name:>14}" for name, _ in traced))
+    row = f"  problem+json, {2 * times} rounds of {requests // 2} each"
+    print(f"{row:<52}{statistics.median(baseline_rates):>14.0f}", end="")
+    print("".join(f"{statistics.median(ours):>14.0f}" for _, ours in traced))
+    ratios = [
+        statistics.median(rate / before for rate, before in zip(ours, baseline_rates, strict=True))
+        for _, ours in traced
+    ]
+    print(f"{'  ratio to tracing off, median of the rounds':<52}{'':>14}", end="")
+    print("".join(f"{ratio:>13.2f}x" for ratio in ratios))
+    spread = [f"{min(values):.0f}-{max(values):.0f}" for values in rates.values()]
+    print(f"{'  range over the rounds':<52}" + "".join(f"{text:>14}" for text in spread))
+    cores = os.cpu_count() or 1
+    costs = [
+        statistics.median(
+            1e6 * cores * (1 / rate - 1 / before) for rate, before in zip(ours, baseline_rates, strict=True)
+        )
+        for _, ours in traced
+    ]
+    text = f"  µs CPU per request at saturation, {cores} cores"
+    print(f"{text:<52}{'':>14}" + "".join(f"{cost:>14.0f}" for cost in costs), end="")
+    verdict = "met" if costs[0] <= TRACING_COST_US else "NOT MET"
+    print(f"  target at 1.0: <= {TRACING_COST_US} µs: {verdict}")
+    print("    (1e6 x cores x (1/rate traced - 1/rate off): the machine's CPU time tracing adds)")
+
+
+def print_tracing_under_load(loaded: int, latencies: dict[str, dict]) -> None:
+    """p50, p99 and the slowest answer of the same load on tracing off and on the sampled-1.0
+    server, twice with the collector answering and once stopped; what the stop adds (against the
+    load just before it) next to how far the two loads with the collector answering differ; and
+    each load's 5xx and failures, next to issue 30's targets."""
+    results = list(latencies.values())
+    label = f"served 404s, {PACED_RATE} a second from {PACED_CLIENTS} kept-alive clients"
+    heading = "".join(f"{name:>14}" for name in ("tracing off", "1.0, up", "1.0, up again", "1.0, stopped"))
+    print(f"{label:<52}{heading}{'stop adds':>11}  target")
+    print(f"  {loaded} problem+json 404s each, in this order; the collector SIGSTOPped just before the last")
+    for measure, pick in (
+        ("p50", statistics.median),
+        ("p99", lambda values: percentile(values, 99)),
+        ("slowest", max),
+    ):
+        values = [pick([latency * 1000 for latency in result["latencies"]]) for result in results]
+        text = f"  {measure} milliseconds"
+        added = values[3] - values[2]
+        print(f"{text:<52}" + "".join(f"{value:>14.2f}" for value in values) + f"{added:>+11.2f}", end="")
+        if measure == "p99":
+            met = added <= TRACING_P99_MS
+            noise = values[2] - values[1]
+            print(f"  within {TRACING_P99_MS:g} ms: {'met' if met else 'NOT MET'}", end="")
+            print(f" (the two loads up differ by {noise:+.2f})", end="")
+        print()
+    rates = [len(result["latencies"]) / result["seconds"] for result in results]
+    print(f"{'  requests per second':<52}" + "".join(f"{rate:>14.0f}" for rate in rates))
+    errors = [
+        sum(count for status, count in result["statuses"].items() if status >= 500) for result in results
+    ]
+    verdict = "met" if not any(errors[1:]) else "NOT MET"
+    print(f"{'  answers 5xx':<52}" + "".join(f"{count:>14}" for count in errors) + f"{'':>11}  0: {verdict}")
+    others = [
+        sum(result["statuses"].values()) - result["statuses"][404] - error
+        for result, error in zip(results, errors, strict=True)
+    ]
+    print(f"{'  other answers than 404 and 5xx':<52}" + "".join(f"{count:>14}" for count in others))
+    failed = [len(result["failures"]) for result in results]
+    print(f"{'  requests failed (no whole answer)':<52}" + "".join(f"{count:>14}" for count in failed))
 
 
 def not_found_throughput(ports: dict[str, int], requests: int, workers: int) -> None:
@@ -1415,6 +1744,7 @@ SECTIONS = {
     "served-404": lambda options: served_not_found(options.requests),
     "served-404-defaults": lambda options: served_not_found(options.requests, bare_defaults=True),
     "served-redis": lambda options: served_rate_limited(options.requests),
+    "served-tracing": lambda options: served_tracing(options.requests),
     "served": lambda options: served(options.requests),
     "happy-path": lambda options: happy_path(options.requests),
 }

@@ -103,7 +103,7 @@ def combination(**overrides) -> pytest.param:
 
 
 def over_combinations(
-    where: Callable[[dict], bool] = lambda answers: True, *, slow_beyond_the_array: bool = False
+    where: Callable[[dict], bool] = lambda answers: True, *, on_the_array: bool = False
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Make a check of one combination (a test taking ``answers``) one test over every combination
     that ``where`` selects.
@@ -115,8 +115,10 @@ def over_combinations(
     fails does not stop the others, and the test fails with each distinct failure and the
     combinations it stands for. The combinations' tests run on one worker, which bakes each once.
 
-    With ``slow_beyond_the_array``, two tests: one over the covering array's combinations (of the
-    strength the command line asks for), for the quick loop, and one over the others, ``slow``.
+    With ``on_the_array``, over the covering array's combinations alone (of the strength the
+    command line asks for), and over every combination with ``--all-combinations``: for the checks
+    whose work doubles with each yes/no prompt (every package differs), which the weekly workflow
+    runs on every combination.
     """
 
     def decorate(check: Callable[..., None]) -> Callable[..., None]:
@@ -138,7 +140,7 @@ def over_combinations(
         combinations = inspect.Parameter("combinations", inspect.Parameter.POSITIONAL_OR_KEYWORD)
         each.__signature__ = inspect.Signature([combinations, *taken])  # what pytest passes
         del each.__wrapped__  # pytest reads the signature above, not the check's
-        marker = pytest.mark.over_combinations(where=where, slow_beyond_the_array=slow_beyond_the_array)
+        marker = pytest.mark.over_combinations(where=where, on_the_array=on_the_array)
         return marker(each)
 
     return decorate
@@ -158,27 +160,22 @@ def failure_report(failures: dict[str, list[str]], checked: int, shown: int = 8)
     return "\n".join(lines)
 
 
-def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], slow_beyond_the_array: bool):
+def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], on_the_array: bool):
     """The parameter ``combinations`` of a test made by ``over_combinations``."""
     rows = [answers for answers in COMBINATIONS if where(answers)]
     together = pytest.mark.xdist_group("combinations")
     strength = chosen_strength(metafunc.config)
-    if not slow_beyond_the_array or strength is None:  # None: the array is every combination
+    if not on_the_array or strength is None:  # None (--all-combinations): every combination
         return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
     array = expensive_combinations(strength)
     inside = [answers for answers in rows if answers in array]
-    beyond = [answers for answers in rows if answers not in array]
-    params = [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
-    if beyond:
-        marks = (together, pytest.mark.slow)
-        params.append(pytest.param(beyond, id=f"beyond-the-array-{len(beyond)}", marks=marks))
-    return params
+    return [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
 
 
-# A check of every combination, of those outside the covering array in the whole run only, and of
-# every combination with a database.
+# A check of every combination, of the covering array's alone unless --all-combinations (the weekly
+# workflow), and of every combination with a database.
 matrix = over_combinations()
-matrix_slow_beyond_the_array = over_combinations(slow_beyond_the_array=True)
+matrix_on_the_array = over_combinations(on_the_array=True)
 database_matrix = over_combinations(lambda answers: answers["use_database"])
 
 
@@ -290,7 +287,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "over_combinations(where, slow_beyond_the_array): a check of one combination run over many, in one "
+        "over_combinations(where, on_the_array): a check of one combination run over many, in one "
         "test (conftest.py)",
     )
 

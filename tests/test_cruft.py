@@ -196,6 +196,10 @@ NEW_PROMPTS = [
     NewPrompt(
         "use_redis", before=False, opt_in=True, after_opting_in=(("flask", "--app", "{slug}", "routes"),)
     ),
+    # Listing its routes builds the app, which, with no collector named, does not trace.
+    NewPrompt(
+        "use_tracing", before=False, opt_in=True, after_opting_in=(("flask", "--app", "{slug}", "routes"),)
+    ),
 ]
 
 

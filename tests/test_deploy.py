@@ -51,7 +51,9 @@ TEST_REDIS_URL = "redis://localhost:6379/15"
 
 # A check of every combination with a ``compose.yaml``: a service to run beside the app
 # (PostgreSQL, Redis or both).
-compose_matrix = over_combinations(lambda answers: answers["use_database"] or answers["use_redis"])
+compose_matrix = over_combinations(
+    lambda answers: answers["use_database"] or answers["use_redis"] or answers["use_tracing"]
+)
 
 
 def hadolint() -> str:
@@ -154,15 +156,27 @@ def test_workflow_runs_the_tests_beside_redis_with_use_redis(bakery, answers):
 @compose_matrix
 def test_compose_file_matches_the_compose_specification(bakery, answers):
     """``compose.yaml`` is valid, and runs the app after the services it needs: the database,
-    migrated, and Redis, healthy; with Redis alone, it is the app and Redis."""
+    migrated, and Redis, healthy; with Redis alone, it is the app and Redis. With tracing, Jaeger,
+    under a profile of its own, and the app told where it is only when asked."""
     compose = bakery(answers) / "compose.yaml"
     result = check_schema(compose, "vendor.compose-spec")
     assert result.exit_code == 0, result.output
     document = read_yaml(compose)
     services = document["services"]
     expected = {"app"} | ({"db", "migrate"} if answers["use_database"] else set())
-    assert set(services) == expected | ({"redis"} if answers["use_redis"] else set())
+    expected |= {"redis"} if answers["use_redis"] else set()
+    assert set(services) == expected | ({"jaeger"} if answers["use_tracing"] else set())
     app = services["app"]
+    if answers["use_tracing"]:
+        assert services["jaeger"]["profiles"] == ["tracing"]
+        assert "127.0.0.1:16686:16686" in services["jaeger"]["ports"]
+        assert app["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}"
+    else:
+        assert not any(name.startswith("OTEL_") for name in app["environment"])
+    # The app waits for the services it needs to start, and for nothing else.
+    needed = {"migrate"} if answers["use_database"] else set()
+    needed |= {"redis"} if answers["use_redis"] else set()
+    assert set(app.get("depends_on", {})) == needed
     if answers["use_database"]:
         assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
@@ -275,8 +289,8 @@ def test_dependabot_updates_every_kind_of_dependency(bakery, answers):
     updates = read_yaml(project / DEPENDABOT)["updates"]
     ecosystems = [update["package-ecosystem"] for update in updates]
     expected = ["uv", "github-actions", "docker", "pre-commit"]
-    # The compose file's images (PostgreSQL, Redis), in a project that has one.
-    composed = answers["use_database"] or answers["use_redis"]
+    # The compose file's images (PostgreSQL, Redis, Jaeger), in a project that has one.
+    composed = answers["use_database"] or answers["use_redis"] or answers["use_tracing"]
     assert ecosystems == expected + (["docker-compose"] if composed else [])
     assert (project / "compose.yaml").exists() == composed
     assert all(update["directory"] == "/" for update in updates)

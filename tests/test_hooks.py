@@ -149,12 +149,18 @@ def test_every_table_key_is_a_prompt_and_one_of_its_values():
 
 
 @pytest.mark.parametrize(
-    ("use_database", "use_redis", "kept"),
-    [(True, True, True), (True, False, True), (False, True, True), (False, False, False)],
+    ("use_database", "use_redis", "use_tracing", "kept"),
+    [
+        (True, True, False, True),
+        (True, False, False, True),
+        (False, True, False, True),
+        (False, False, True, True),  # Jaeger, under its profile
+        (False, False, False, False),
+    ],
 )
-def test_compose_file_is_kept_while_a_service_runs_beside_the_app(use_database, use_redis, kept):
-    unused = post_gen.unused_paths(answers(use_database=use_database, use_redis=use_redis))
-    assert ("compose.yaml" not in unused) is kept
+def test_compose_file_is_kept_while_a_service_runs_beside_the_app(use_database, use_redis, use_tracing, kept):
+    chosen = answers(use_database=use_database, use_redis=use_redis, use_tracing=use_tracing)
+    assert ("compose.yaml" not in post_gen.unused_paths(chosen)) is kept
 
 
 def test_json_only_prunes_pages_templates_and_their_tests():

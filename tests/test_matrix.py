@@ -28,7 +28,7 @@ from conftest import (
     database_covering,
     imported,
     matrix,
-    matrix_slow_beyond_the_array,
+    matrix_on_the_array,
     once_per_text,
     read_toml,
     read_yaml,
@@ -91,7 +91,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/errors/database.py": answers["use_database"],
         f"{PACKAGE}/models.py": answers["use_database"],
         f"{PACKAGE}/readiness.py": answers["use_database"],
-        "compose.yaml": answers["use_database"] or answers["use_redis"],
+        "compose.yaml": answers["use_database"] or answers["use_redis"] or answers["use_tracing"],
         "schemathesis.toml": answers["use_database"],
         f"{PACKAGE}/migrations/script.py.mako": answers["use_database"],
         f"{PACKAGE}/migrations/1795570437_create_the_item_table.py": answers["use_database"],
@@ -102,6 +102,7 @@ def expected_files(answers: dict) -> set[str]:
         f"{PACKAGE}/proxies.py": True,
         f"{PACKAGE}/ratelimits.py": True,
         f"{PACKAGE}/store.py": answers["use_redis"],
+        f"{PACKAGE}/tracing.py": answers["use_tracing"],
         f"{PACKAGE}/templates/base.html": pages,
         f"{PACKAGE}/templates/docs.html": True,
         f"{PACKAGE}/templates/index.html": pages,
@@ -126,6 +127,7 @@ def expected_files(answers: dict) -> set[str]:
         "tests/test_proxies.py": True,
         "tests/test_ratelimits.py": True,
         "tests/test_store.py": answers["use_redis"],
+        "tests/test_tracing.py": answers["use_tracing"],
         "tests/test_scrubbing.py": True,
         "tests/test_sentry.py": answers["use_sentry"],
     }
@@ -142,12 +144,17 @@ def expected_dependencies(answers: dict) -> dict[str, set[str]]:
     runtime |= {"concurrent-log-handler"} if answers["use_file_logging"] else set()
     runtime |= {"sentry-sdk[flask]"} if answers["use_sentry"] else set()
     runtime |= {"flask-alembic", "flask-sqlalchemy", "sqlalchemy"} if database else set()
+    if answers["use_tracing"]:
+        runtime |= {"opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"}
+        runtime |= {"opentelemetry-instrumentation-flask"}
+        runtime |= {"opentelemetry-instrumentation-sqlalchemy"} if database else set()
     dev = {
         *("hypothesis", "mypy", "openapi-spec-validator", "pre-commit"),
         *("pytest", "pytest-cov", "ruff", "schemathesis"),
     }
     dev |= {"aiosmtpd", "trustme"} if answers["use_email_logging"] else set()
     dev |= {"psycopg[binary]"} if database else set()
+    dev |= {"opentelemetry-proto"} if answers["use_tracing"] else set()
     extras = {"postgresql": {"psycopg[binary]"}} if database else {}
     return {"runtime": runtime, **extras, "group dev": dev}
 
@@ -304,7 +311,7 @@ def test_ruff_check_and_format_pass(static_checks, answers):
     assert static_checks.ruff(answers) == []
 
 
-@matrix_slow_beyond_the_array
+@matrix_on_the_array
 def test_mypy_strict_passes_on_src(static_checks, answers):
     """mypy, strict, with the project's own configuration, on its package (each distinct package
     of the combinations checked once, in one run). Slow outside the covering array: every
@@ -328,7 +335,7 @@ def name_pattern_once_per_text(package) -> None:
     schemas.visible_name_pattern = lambda: NAME_PATTERNS[text]
 
 
-@matrix_slow_beyond_the_array
+@matrix_on_the_array
 def test_openapi_document_is_valid_openapi_3_1(bakery, answers, tmp_path):
     """Each project's ``/openapi.json``, from its app built in this process, is valid OpenAPI 3.1
     (each distinct document validated once). Slow outside the covering array: each combination's

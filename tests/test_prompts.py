@@ -169,10 +169,12 @@ def test_replay_file_answers_are_all_variables():
         "use_sentry",
         "use_database",
         "use_redis",
+        "use_tracing",
     ]
     assert CONTEXT["use_database"] is True
     # A new prompt's default leaves a project made before it as it was (CHANGELOG.md says why).
     assert CONTEXT["use_redis"] is False
+    assert CONTEXT["use_tracing"] is False
     assert json.dumps(CONTEXT["error_format"]) == '["both", "html", "json"]'
 
 

@@ -11,8 +11,8 @@ from static_checks import Report, run_mypy, run_ruff
 PACKAGE = f"{PROJECT}/src/{PROJECT}"
 # A type error only mypy sees, in the store of the Redis projects with email reports and HTML pages
 # from one views module (4 of the 16 projects of those two answers checked by mypy); an unused
-# import only ruff sees, in the configuration of those projects without a log file (16 of the
-# 192); and a formatting slip, in a file every combination has, of one combination alone.
+# import only ruff sees, in the configuration of those projects without a log file or tracing (16
+# of the 384); and a formatting slip, in a file every combination has, of one combination alone.
 TYPE_ERROR = Fault(
     f"{PACKAGE}/store.py",
     {"error_format": "html", "layout": "single_module", "use_redis": True, "use_email_logging": True},
@@ -21,7 +21,7 @@ TYPE_ERROR = Fault(
 )
 UNUSED_IMPORT = Fault(
     f"{PACKAGE}/config.py",
-    {"error_format": "html", "layout": "single_module", "use_file_logging": False},
+    {"error_format": "html", "layout": "single_module", "use_file_logging": False, "use_tracing": False},
     old="import logging\n",
     new="import logging\nimport math\n",
 )
@@ -31,7 +31,10 @@ MISFORMATTED = Fault(
     old="from typing import Any\n",
     new="from typing import (Any)\n",
 )
-MYPY_CHECKED = {"error_format": "html", "layout": "single_module", "use_database": False}
+MYPY_CHECKED = {
+    **{"error_format": "html", "layout": "single_module"},
+    **{"use_database": False, "use_tracing": False},
+}
 
 
 @pytest.mark.slow

@@ -27,6 +27,10 @@ load_dotenv(find_dotenv(usecwd=True), encoding="utf-8")
 
 # The application: gunicorn calls the factory once in each worker. Keep preload_app off: the
 # email reporter's sending thread, started by the factory, would not survive the fork.
+{%- if cookiecutter.use_tracing %}
+# Nor would the tracer's batch thread: made in the master, before gevent patches each worker, it
+# would be a real thread, which deadlocks or loses spans under gevent.
+{%- endif %}
 wsgi_app = "{{ cookiecutter.project_slug }}:create_app()"
 
 # Where to listen, as gunicorn itself does: on all interfaces at $PORT when it is set (a container,

@@ -7,12 +7,12 @@
     "import re" if cookiecutter.error_format != "json",
     "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
     "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
-    "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis,
+    "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis or cookiecutter.use_tracing,
     "import time" if cookiecutter.use_email_logging or cookiecutter.use_redis,
-    "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis,
+    "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis or cookiecutter.use_tracing,
     "from email import message_from_bytes" if cookiecutter.use_email_logging,
     "from email.policy import default as email_policy" if cookiecutter.use_email_logging,
-    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer" if cookiecutter.use_sentry,
+    "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer" if cookiecutter.use_sentry or cookiecutter.use_tracing,
 ] | select | list -%}
 {%- if standard_library -%}
 {{ standard_library | join("\n") }}
@@ -32,6 +32,13 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 {%- endif %}
 from flask import {% if cookiecutter.use_database %}Flask, {% endif %}abort
+{%- if cookiecutter.use_tracing %}
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+{%- endif %}
 
 from {{ cookiecutter.project_slug }} import create_app{% if cookiecutter.use_database %}, database{% endif %}
 from {{ cookiecutter.project_slug }}.config import from_environment
@@ -495,4 +502,133 @@ def hung_server():
     server = HungServer()
     yield server
     server.release()
+{%- endif %}
+{%- if cookiecutter.use_tracing %}
+
+
+def decoded(value: AnyValue):
+    """An OTLP attribute's value as Python's: a string, a number, a bool or a list."""
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [decoded(item) for item in value.array_value.values]
+    return getattr(value, kind) if kind else None
+
+
+def attributes(holder):
+    """A span's (an event's, a resource's) attributes as a dict."""
+    return {attribute.key: decoded(attribute.value) for attribute in holder.attributes}
+
+
+class Collector(BaseHTTPRequestHandler):
+    """An OpenTelemetry collector on loopback, as OTLP/HTTP (protobuf) defines it: it decodes each
+    export with opentelemetry-proto and keeps every span as a dict. While ``state.refusing`` is set
+    it answers 503 (the spans are lost), while ``state.hanging`` is set it does not answer."""
+
+    state: "CollectorState"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.state.hanging.is_set():
+            self.state.released.wait(30)
+            return
+        if self.state.refusing:
+            self.send_response(503)
+            self.end_headers()
+            return
+        export = ExportTraceServiceRequest.FromString(body)
+        for resource_spans in export.resource_spans:
+            resource = attributes(resource_spans.resource)
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    self.state.spans.append(
+                        {
+                            "name": span.name,
+                            "service": resource.get("service.name"),
+                            "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(),
+                            "parent_span_id": span.parent_span_id.hex(),
+                            "kind": span.kind,
+                            "status": span.status.code,
+                            "status_message": span.status.message,
+                            "attributes": attributes(span),
+                            "events": [
+                                {"name": event.name, "attributes": attributes(event)}
+                                for event in span.events
+                            ],
+                        }
+                    )
+        answer = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+class CollectorState:
+    # OTLP's span kinds and status codes, as the protobuf numbers them.
+    SERVER, CLIENT = 2, 3
+    UNSET, ERROR = 0, 2
+
+    def __init__(self, url, server):
+        self.url = url
+        self.server = server
+        self.spans = []
+        self.refusing = False
+        self.hanging = threading.Event()
+        self.released = threading.Event()
+
+    def trace(self, trace_id):
+        """The spans of one trace received so far."""
+        return [span for span in self.spans if span["trace_id"] == trace_id]
+
+    def server_span(self, trace_id):
+        [span] = [span for span in self.trace(trace_id) if span["kind"] == self.SERVER]
+        return span
+
+    def stop(self):
+        """Stop listening: an exporter's connections are refused from now on."""
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_collector() -> CollectorState:
+    handler = type("Receiver", (Collector,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    state = handler.state = CollectorState(f"http://127.0.0.1:{server.server_port}", server)
+    # A short poll interval: shutdown() waits for the loop to look up.
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return state
+
+
+@pytest.fixture(scope="session")
+def collector() -> Iterator[CollectorState]:
+    """One collector for the session: the process's tracer provider, made by the first app that
+    traces, sends every span there. Each export waits a second at most, and a batch leaves 50 ms
+    after its first span, so that a test's spans arrive (or fail) quickly."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
+        env.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+        state = start_collector()
+        yield state
+        state.stop()
+
+
+@pytest.fixture
+def traced_app(make_app, collector):
+    """The app, tracing to the collector, which has no span yet."""
+    app = make_app(TRACES_ENDPOINT=f"{collector.url}/v1/traces")
+    collector.spans.clear()
+    collector.refusing = False
+    collector.hanging.clear()
+    return app
+
+
+def flush(app):
+    """Send the spans the app's process has queued, now."""
+    app.extensions["tracing"].force_flush()
 {%- endif %}

@@ -1,11 +1,15 @@
 """One request full of secrets fails, and no channel a report leaves by repeats any of them.
 
 The same request goes to every channel this project has: the console (text on stderr, JSON lines on
-stdout){% if cookiecutter.use_file_logging %}, the log file{% endif %}{% if cookiecutter.use_email_logging %}, email{% endif %}{% if cookiecutter.use_sentry %}, Sentry{% endif %}. Each check proves the request carried
+stdout){% if cookiecutter.use_file_logging %}, the log file{% endif %}{% if cookiecutter.use_email_logging %}, email{% endif %}{% if cookiecutter.use_sentry %}, Sentry{% endif %}{% if cookiecutter.use_tracing %}, the
+request's trace{% endif %}. Each check proves the request carried
 every secret (the view saw it) and that the channel reported the failure (its scrubbed message and
 the request's id), so that no absence passes by default.
 """
 
+{% if cookiecutter.use_tracing -%}
+import json
+{% endif -%}
 import logging
 import string
 
@@ -16,6 +20,9 @@ import sentry_sdk
 from flask import request
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+{%- if cookiecutter.use_tracing %}
+from opentelemetry import trace
+{%- endif %}
 
 from {{ cookiecutter.project_slug }}.reporting.scrub import ScrubFilter, scrub_data, scrub_text
 
@@ -49,6 +56,9 @@ CHANNELS = [
 {%- endif %}
 {%- if cookiecutter.use_sentry %}
     "sentry",
+{%- endif %}
+{%- if cookiecutter.use_tracing %}
+    "spans",
 {%- endif %}
 ]
 
@@ -102,6 +112,24 @@ def sentry(sentry_sink):
         return b"".join(envelopes).decode()
 
     return {"SENTRY_DSN": dsn}, read
+{%- endif %}
+
+
+{%- if cookiecutter.use_tracing %}
+
+
+@pytest.fixture
+def spans(collector):
+    """The request's spans, as the collector received them (the client's own X-Request-ID is the
+    server span's ``http.request.header.x-request-id``)."""
+    collector.spans.clear()
+
+    def read():
+        trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
+        assert collector.spans, "no span reached the collector"
+        return json.dumps(collector.spans)
+
+    return {"TRACES_ENDPOINT": f"{collector.url}/v1/traces"}, read
 {%- endif %}
 
 

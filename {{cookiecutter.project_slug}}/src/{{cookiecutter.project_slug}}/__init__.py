@@ -22,6 +22,7 @@ from flask import Flask
     "routing",
     "sessions",
     "store" if cookiecutter.use_redis,
+    "tracing" if cookiecutter.use_tracing,
     "views" if cookiecutter.layout == "single_module",
 ] | select | list %}
 
@@ -59,9 +60,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 {%- endif %}
     routing.init_app(app)
     reporting.init_app(app)
+{%- if cookiecutter.use_tracing %}
+    tracing.init_app(app)  # before the middleware and the database, whose work its spans then show
+{%- endif %}
     framing.init_app(app)
     proxies.init_app(app)
+{%- if cookiecutter.use_tracing %}
+    request_id.init_app(app, choose=tracing.request_id)
+{%- else %}
     request_id.init_app(app)
+{%- endif %}
     sessions.init_app(app)
 {%- if cookiecutter.use_database %}
     database.init_app(app)

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
-{%- if cookiecutter.use_redis %}
+{%- if cookiecutter.use_redis or cookiecutter.use_tracing %}
 from urllib.parse import urlsplit
 {%- endif %}
 
@@ -135,6 +135,30 @@ def _redis_url(environ: Mapping[str, str]) -> str:
         )
     return value
 {%- endif %}
+{%- if cookiecutter.use_tracing %}
+
+
+def _traces_endpoint(environ: Mapping[str, str]) -> str | None:
+    """Where spans go, by OpenTelemetry's own variables: ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` as
+    it is, or ``OTEL_EXPORTER_OTLP_ENDPOINT`` with OTLP/HTTP's path for traces. None, and tracing
+    off, when neither is set or ``OTEL_SDK_DISABLED`` is true."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    traces = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    base = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    name = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" if traces else "OTEL_EXPORTER_OTLP_ENDPOINT"
+    value = traces or base
+    if not value:
+        return None
+    # The scheme only: the URL may hold credentials, which no message shows.
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"{name} must be an http:// or https:// URL such as http://localhost:4318 (OTLP over "
+            f"HTTP), not a {parts.scheme or 'schemeless'} value"
+        )
+    return value if traces else f"{value.rstrip('/')}/v1/traces"
+{%- endif %}
 
 
 def url_prefix(value: str) -> str:
@@ -200,6 +224,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 {%- if cookiecutter.use_sentry %}
         "SENTRY_DSN": environ.get("SENTRY_DSN"),
         "SENTRY_ENVIRONMENT": environ.get("SENTRY_ENVIRONMENT", "production"),
+{%- endif %}
+{%- if cookiecutter.use_tracing %}
+        # Set from OpenTelemetry's variables; the SDK reads the rest of them (OTEL_SERVICE_NAME,
+        # OTEL_TRACES_SAMPLER, OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_*...) itself.
+        "TRACES_ENDPOINT": _traces_endpoint(environ),
 {%- endif %}
     }
 

@@ -401,7 +401,8 @@ def init_app(app: Flask) -> None:
     alembic.init_app(app)
     app.cli.add_command(migration_commands)
     with app.app_context():
-        sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors)
+        # First, before any other listener (a tracer's) reads the error's text.
+        sa.event.listen(db.engine, "handle_error", keep_values_out_of_errors, insert=True)
         sa.event.listen(db.engine, "handle_error", note_the_write)
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", enforce_foreign_keys)

@@ -1,14 +1,16 @@
 """A request id on every request and response, so that an error a user quotes can be found.
 
 The client's ``X-Request-ID`` is kept when it is well-formed (a proxy or a calling service may have
-set it); otherwise the request gets a fresh one, 128 random bits in 32 hex digits. Error bodies show
-it, and every response sends it back in ``X-Request-ID``.
+set it); otherwise the request gets a fresh one, 128 random bits in 32 hex digits. An app can choose
+its ids another way (``init_app``'s ``choose``). Error bodies show it, and every response sends it
+back in ``X-Request-ID``.
 """
 
 import re
 import secrets
+from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.wrappers import Response
 
 HEADER = "X-Request-ID"
@@ -22,10 +24,15 @@ def request_id() -> str:
     """The current request's id, chosen on first use."""
     chosen: str | None = request.environ.get(ENVIRON_KEY)
     if chosen is None:
-        incoming = request.headers.get(HEADER, "")
-        chosen = incoming if WELL_FORMED.fullmatch(incoming) else secrets.token_hex(16)
-        request.environ[ENVIRON_KEY] = chosen
+        choose: Callable[[], str] = current_app.extensions.get("request_id", from_client)
+        chosen = request.environ[ENVIRON_KEY] = choose()
     return chosen
+
+
+def from_client() -> str:
+    """The client's ``X-Request-ID`` if it is well-formed, else a fresh id."""
+    incoming = request.headers.get(HEADER, "")
+    return incoming if WELL_FORMED.fullmatch(incoming) else secrets.token_hex(16)
 
 
 def add_header(response: Response) -> Response:
@@ -33,5 +40,7 @@ def add_header(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, choose: Callable[[], str] = from_client) -> None:
+    """Give each request of ``app`` an id, which ``choose`` picks (the client's by default)."""
+    app.extensions["request_id"] = choose
     app.after_request(add_header)

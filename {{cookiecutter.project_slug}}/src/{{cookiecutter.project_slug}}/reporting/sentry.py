@@ -37,6 +37,9 @@ from urllib.parse import parse_qsl, urlsplit
 import sentry_sdk
 from flask import Flask, has_request_context
 from sentry_sdk.integrations.flask import FlaskIntegration
+{%- if cookiecutter.use_tracing %}
+from sentry_sdk.integrations.otlp import OTLPIntegration
+{%- endif %}
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 from sentry_sdk.types import Event, Hint
 {%- if cookiecutter.use_database %}
@@ -115,7 +118,16 @@ def init_app(app: Flask) -> None:
         dsn=dsn,
         environment=app.config["SENTRY_ENVIRONMENT"],
         release=release(app),
+{%- if cookiecutter.use_tracing %}
+        # Events carry the OpenTelemetry trace's id (the request's id); the spans go to the
+        # collector the tracing module names, not to Sentry, and its propagator stays.
+        integrations=[
+            FlaskIntegration(),
+            OTLPIntegration(setup_otlp_traces_exporter=False, setup_propagator=False),
+        ],
+{%- else %}
         integrations=[FlaskIntegration()],
+{%- endif %}
         event_scrubber=EventScrubber(denylist=DENYLIST, recursive=True),
         before_send=scrub,
         before_send_transaction=scrub,  # should tracing be turned on
