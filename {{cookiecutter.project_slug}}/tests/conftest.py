@@ -6,7 +6,7 @@
     "import os" if cookiecutter.use_database or cookiecutter.use_redis,
     "import re" if cookiecutter.error_format != "json",
     "import secrets" if cookiecutter.use_database or cookiecutter.use_redis,
-    "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis,
+    "import socket" if cookiecutter.use_email_logging or cookiecutter.use_redis or cookiecutter.use_tracing,
     "import threading" if cookiecutter.use_email_logging or cookiecutter.use_sentry or cookiecutter.use_redis or cookiecutter.use_tracing,
     "import time" if cookiecutter.use_email_logging or cookiecutter.use_redis,
     "from collections.abc import Iterator" if cookiecutter.use_database or cookiecutter.use_redis or cookiecutter.use_tracing,
@@ -352,13 +352,15 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-{%- if cookiecutter.use_email_logging %}
+{%- if cookiecutter.use_email_logging or cookiecutter.use_tracing %}
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+{%- endif %}
+{%- if cookiecutter.use_email_logging %}
 
 
 class Inbox:

@@ -30,7 +30,7 @@ from opentelemetry.propagate import inject
 from {{ cookiecutter.project_slug }} import tracing
 from {{ cookiecutter.project_slug }}.config import ConfigError, from_environment
 
-from conftest import SECRET, flush, start_collector
+from conftest import SECRET, flush, free_port, start_collector
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN_ID = "00f067aa0ba902b7"
@@ -255,12 +255,6 @@ def test_a_collector_away_changes_no_response_and_says_so_once(
 
 # Served as in production: gunicorn, its gevent workers, gunicorn.conf.py.
 REQUESTS = 200
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
