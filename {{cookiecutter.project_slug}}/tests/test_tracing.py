@@ -232,6 +232,16 @@ def quiet_interval_reset():
                 quiet.last = -quiet.interval
 
 
+def test_the_export_loggers_complain_once_a_minute_between_them(
+    traced_app, capsys, quiet_interval_reset
+):
+    for _ in range(2):
+        for name in tracing.EXPORT_LOGGERS:
+            logging.getLogger(name).error("Failed to export span batch")
+    complaints = [line for line in capsys.readouterr().err.splitlines() if "opentelemetry" in line]
+    assert len(complaints) == 1, complaints
+
+
 @pytest.mark.parametrize("away", ["refusing", "hanging"])
 def test_a_collector_away_changes_no_response_and_says_so_once(
     traced_app, collector, capsys, quiet_interval_reset, away

@@ -184,8 +184,10 @@ def process_provider(app: Flask) -> TracerProvider:
     provider.add_span_processor(ScrubbingSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     atexit.register(shutdown, provider)
+    # One filter for both loggers: one line a minute in all, whichever of them complains.
+    quiet = OncePerInterval(LOG_INTERVAL)
     for name in EXPORT_LOGGERS:
-        logging.getLogger(name).addFilter(OncePerInterval(LOG_INTERVAL))
+        logging.getLogger(name).addFilter(quiet)
 {%- if cookiecutter.use_database %}
     # Every engine made from now on, the app's among them: a span for each SQL statement. The
     # instrumentation's declared range lags SQLAlchemy's releases (2.1 works, as the tests show).
