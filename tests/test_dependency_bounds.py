@@ -85,7 +85,7 @@ def test_the_project_passes_at_both_ends_of_its_ranges(bakery, tmp_path, answers
         timeout=900,
     )
     assert install.returncode == 0, install.stderr[-3000:]
-    # The coverage gate is checked on the presets' SQLite runs; here, what the tests need is installed.
+    # The coverage gate is checked on the presets' runs; here, what the tests need is installed.
     assert_project_tests_pass(project, python=python, coverage_gate=False)
 
 
