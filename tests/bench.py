@@ -50,6 +50,9 @@
   for 15 s, from 8 kept-alive clients), with the collector answering (twice) and with it stopped
   (SIGSTOP), next to tracing off, and the 5xx of each; and the spans the collector received, next
   to the requests sent;
+- where the CPU that tracing adds to a request goes (``--only tracing-parts``): the same project's
+  404 through the test client, in the app's own process, with tracing off, with the Flask
+  instrumentation's spans alone, scrubbed, and sent to the collector (5 rounds taking turns);
 - the default project with every reporter on, served by its own ``gunicorn.conf.py`` (gevent
   workers) with 4 workers, next to the same settings with sync workers (``--worker-class sync``),
   the worker model before issue 11: 404s per second from 16 kept-alive connections (as the
@@ -99,6 +102,7 @@ import redis
 from test_served_database import migrate
 
 from conftest import (
+    SECRET_KEY,
     fail_concurrently,
     free_port,
     gunicorn,
@@ -995,6 +999,82 @@ def served_tracing(requests: int, workers: int = 4, times: int = 5) -> None:
     print(f"{'  spans from any other service':<52}{sum(others.values()):>14}  {others or ''}")
 
 
+# One process per part and round: the process's CPU per problem+json 404 through the test client
+# (its batch processor's thread included: the flush at the end waits for it), with the parts of
+# tracing after the first left out by replacing them.
+TRACING_PARTS_TIMING = """\
+import os, sys, time
+
+part, requests = sys.argv[1], int(sys.argv[2])
+import {slug}.tracing as tracing
+from opentelemetry.sdk.trace.export import SpanExportResult
+
+if part in ("the instrumentation's spans", "and their scrubbing"):  # not sent
+    tracing.OTLPSpanExporter.export = lambda self, spans: SpanExportResult.SUCCESS
+if part == "the instrumentation's spans":  # queued as they are
+    tracing.scrubbed = lambda span: span
+from {slug} import create_app
+
+app = create_app()
+client = app.test_client()
+for _ in range(200):
+    client.get("/api/no-such-route")
+start = time.process_time()
+for _ in range(requests):
+    client.get("/api/no-such-route")
+if "tracing" in app.extensions:
+    app.extensions["tracing"].force_flush()
+print((time.process_time() - start) / requests * 1e6)
+"""
+TRACING_PARTS = ("tracing off", "the instrumentation's spans", "and their scrubbing", "and their export")
+
+
+def tracing_parts(requests: int, rounds: int = 5) -> None:
+    """Where the CPU that tracing at 1.0 adds to a request goes, in the app's own process: a
+    ``use_tracing`` project's problem+json 404 through the test client (no gunicorn, no gevent),
+    tracing off; with the Flask instrumentation's spans, neither scrubbed nor sent; scrubbed too;
+    and sent as well, to the bench's collector (``OTLP_COLLECTOR``, whose decoding runs in its own
+    process and is not counted). Each part a process of its own, ``rounds`` rounds taking turns, the
+    median of each; each row's microseconds per request, and what it adds to the row above."""
+    with tempfile.TemporaryDirectory() as output, contextlib.ExitStack() as stack:
+        path = Path(output)
+        project = bake(output, "traced", "use_tracing=yes")
+        url, _ = stack.enter_context(otlp_collector(path / "spans.json"))
+        environment = {
+            **os.environ,
+            "PYTHONPATH": str(project / "src"),
+            "SECRET_KEY": SECRET_KEY,
+            "TRUSTED_HOSTS": "localhost",
+            "LOG_FILE": str(path / "app.log"),
+            "DATABASE_URL": f"sqlite:///{path / 'app.db'}",
+            "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+            "OTEL_SERVICE_NAME": "tracing-parts",
+        }
+        script = TRACING_PARTS_TIMING.format(slug=project.name)
+        times: dict[str, list[float]] = {part: [] for part in TRACING_PARTS}
+        for _ in range(rounds):
+            for part in TRACING_PARTS:
+                endpoint = "" if part == "tracing off" else url
+                result = subprocess.run(
+                    [sys.executable, "-c", script, part, str(requests)],
+                    env={**environment, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint},
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                times[part].append(float(result.stdout.split()[-1]))
+    medians = {part: statistics.median(values) for part, values in times.items()}
+    print(f"{'CPU per 404 through the test client, sampling 1.0':<52}{'µs':>10}{'added':>10}{'range':>18}")
+    previous = None
+    for part, median in medians.items():
+        added = "" if previous is None else f"{median - previous:+.0f}"
+        low, high = min(times[part]), max(times[part])
+        print(f"{'  ' + part:<52}{median:>10.0f}{added:>10}{f'{low:.0f} to {high:.0f}':>18}")
+        previous = median
+    spent = medians["and their export"] - medians["tracing off"]
+    print(f"{'  tracing in all, against the target':<52}{spent:>10.0f}{f'<= {TRACING_COST_US}':>10}")
+
+
 def print_traced_rates(label: str, times: int, requests: int, rates: dict[str, list[float]]) -> None:
     """Each server's median rate, tracing off first, each traced one's ratio to it (the median of
     the rounds' ratios, as ``print_rates``), the ranges, and each traced server's cost per request
@@ -1745,6 +1825,7 @@ SECTIONS = {
     "served-404-defaults": lambda options: served_not_found(options.requests, bare_defaults=True),
     "served-redis": lambda options: served_rate_limited(options.requests),
     "served-tracing": lambda options: served_tracing(options.requests),
+    "tracing-parts": lambda options: tracing_parts(options.requests),
     "served": lambda options: served(options.requests),
     "happy-path": lambda options: happy_path(options.requests),
 }

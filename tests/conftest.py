@@ -187,9 +187,17 @@ PRESETS = [DEFAULTS, ALL_ON, ALL_OFF]
 # How many answers' interactions the expensive checks cover: 2 is every pair of answer values.
 DEFAULT_STRENGTH = 2
 
+# Where a project with a database runs its own tests: SQLite, as a developer's machine does by
+# default, or a real PostgreSQL server (TEST_DATABASE_URL), as production does. The covering array
+# treats it as one more answer, whose values replace use_database's: every answer value meets
+# each database (and no database) in some row, as it meets every other answer's values.
+DATABASES = ["sqlite", "postgresql"]
+# Each preset's database: the defaults on SQLite, all-on on PostgreSQL, all-off on none.
+PRESET_DATABASES = ["sqlite", "postgresql", None]
+
 
 # How many of covertable's constructions covering_array tries: each orders the pairs by a hash with
-# its own salt, and some need fewer rows than others (7 instead of 9 for the PostgreSQL array).
+# its own salt, and some need fewer rows than others.
 SALTS = 64
 
 
@@ -236,17 +244,51 @@ def uncovered(rows: list[dict], options: dict[str, list], strength: int) -> list
     return missing
 
 
-def expensive_combinations(strength: int | None, *, database: bool = False) -> list[dict]:
-    """The combinations whose expensive checks (their own test suites) run: a covering array of
-    ``strength`` that always holds the defaults, all-on and all-off, or every combination when
-    ``strength`` is None (``--all-combinations``). With ``database``, among the combinations with a
-    database only."""
+def with_databases(options: dict[str, list]) -> dict[str, list]:
+    """``options`` with ``use_database`` replaced, in its place, by ``database``: each database a
+    project's tests run on, or None for a project without one."""
+    return {
+        name: values if name != "database" else [*DATABASES, None]
+        for name, values in as_run(options, database=None).items()
+    }
+
+
+def as_run(answers: dict, database: str | None) -> dict:
+    """``answers`` as a row of the array with databases (``with_databases``)."""
+    return {"database" if name == "use_database" else name: value for name, value in answers.items()} | {
+        "database": database
+    }
+
+
+def as_answers(run: dict) -> tuple[dict, str | None]:
+    """A row of the array with databases: its answers, and the database its project's tests use."""
+    answers = {"use_database" if name == "database" else name: value for name, value in run.items()}
+    return answers | {"use_database": run["database"] is not None}, run["database"]
+
+
+def covering_runs(strength: int | None) -> list[tuple[dict, str | None]]:
+    """Each project's own suite to run, as (answers, database): a covering array of ``strength``
+    over the answers and the database together, which always holds the presets, or every
+    combination on each database it can have when ``strength`` is None (``--all-combinations``)."""
     if strength is None:
-        return [answers for answers in COMBINATIONS if answers["use_database"] or not database]
-    options = {name: values for name, values in OPTIONS.items() if not (database and name == "use_database")}
-    presets = [{name: value for name, value in preset.items() if name in options} for preset in PRESETS]
-    fixed = {"use_database": True} if database else {}
-    return [{**row, **fixed} for row in covering_array(options, strength, presets)]
+        databases = {True: DATABASES, False: [None]}
+        return [(answers, where) for answers in COMBINATIONS for where in databases[answers["use_database"]]]
+    options = with_databases(OPTIONS)
+    presets = [as_run(preset, database) for preset, database in zip(PRESETS, PRESET_DATABASES, strict=True)]
+    return [as_answers(row) for row in covering_array(options, strength, presets)]
+
+
+def expensive_combinations(strength: int | None, *, database: bool = False) -> list[dict]:
+    """The combinations whose expensive checks (their own test suites) run on SQLite (or without a
+    database), or, with ``database``, on PostgreSQL: of ``covering_runs``."""
+    wanted = {"postgresql"} if database else {"sqlite", None}
+    return [answers for answers, where in covering_runs(strength) if where in wanted]
+
+
+def array_combinations(strength: int | None) -> list[dict]:
+    """The combinations of the covering array, whichever database each runs its tests on."""
+    combinations = [answers for answers, _ in covering_runs(strength)]
+    return [answers for answers in COMBINATIONS if answers in combinations]
 
 
 def chosen_strength(config: pytest.Config) -> int | None:
@@ -304,6 +346,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """One worker per core, and one more (``-n auto``): the slow checks spend a sixth of their time
+    waiting on their subprocesses (an install, a server starting or stopping, PostgreSQL), in which
+    the extra worker's checks use the core (84 % of two cores busy with two workers, 2026-12-07)."""
+    return (os.cpu_count() or 1) + 1
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Spread the expensive checks over the workers, and start them first.
@@ -333,21 +382,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """The combinations whose own suites run, and what one more yes/no answer would cost."""
+    """The combinations whose own suites run, on which database, and what one more yes/no answer
+    would cost."""
     strength = chosen_strength(config)
-    rows = expensive_combinations(strength)
-    database_rows = expensive_combinations(strength, database=True)
+    runs = covering_runs(strength)
     what = "every combination" if strength is None else f"a covering array of strength {strength}"
+    on = Counter(database for _, database in runs)
     lines = [
-        f"projects' own suites: {what}: {len(rows)} of {len(COMBINATIONS)} combinations on SQLite, "
-        f"{len(database_rows)} of {sum(a['use_database'] for a in COMBINATIONS)} on PostgreSQL",
-        *(f"  sqlite      {combination_id(answers)}" for answers in rows),
-        *(f"  postgresql  {combination_id(answers)}" for answers in database_rows),
+        f"projects' own suites: {what} of the answers and the database: {len(runs)} runs of "
+        f"{len(COMBINATIONS)} combinations, {on['sqlite']} on SQLite, {on['postgresql']} on PostgreSQL, "
+        f"{on[None]} without a database",
+        *(f"  {database or 'no database':<11} {combination_id(answers)}" for answers, database in runs),
     ]
     if strength is not None:
-        one_more = {**OPTIONS, "one_more": [True, False]}
-        more = covering_array(one_more, strength, [{**preset, "one_more": True} for preset in PRESETS])
-        lines.append(f"  with one more yes/no answer: {len(more)} of {2 * len(COMBINATIONS)} on SQLite")
+        one_more = {**with_databases(OPTIONS), "one_more": [True, False]}
+        presets = [
+            {**as_run(preset, database), "one_more": True}
+            for preset, database in zip(PRESETS, PRESET_DATABASES, strict=True)
+        ]
+        more = covering_array(one_more, strength, presets)
+        lines.append(
+            f"  with one more yes/no answer: {len(more)} runs, of {2 * len(COMBINATIONS)} combinations"
+        )
     return lines
 
 

@@ -1,5 +1,6 @@
 """The covering array on which each project's own suite runs: every pair of answer values (or every
-triple, with ``--strength 3``) in at least one combination, and the combinations teams use most.
+triple, with ``--strength 3``) in at least one run, the database the tests use (SQLite, PostgreSQL,
+none) counting as one more answer, and the combinations teams use most.
 
 What a pairwise run catches and what it misses, shown with seeded defects (``injection.py``): a
 copy of the template whose factory forgets the health check's route when given answers hold
@@ -23,73 +24,88 @@ from conftest import (
     ALL_OFF,
     ALL_ON,
     COMBINATIONS,
+    DATABASES,
     DEFAULTS,
     OPTIONS,
+    PRESETS,
     TEMPLATE,
+    array_combinations,
+    as_run,
     assert_project_tests_pass,
     combination_id,
     covering_array,
+    covering_runs,
     expensive_combinations,
     imported,
     run,
     uncovered,
+    with_databases,
 )
 from injection import PROJECT, TEMPLATE_PARTS, Fault, failing, faulty_template
 
-DATABASE_OPTIONS = {name: values for name, values in OPTIONS.items() if name != "use_database"}
+# The answers with the database a project's tests run on in use_database's place.
+RUN_OPTIONS = with_databases(OPTIONS)
+
+
+def runs(strength: int | None) -> list[dict]:
+    """The covering array's runs as rows of ``RUN_OPTIONS``."""
+    return [as_run(answers, database) for answers, database in covering_runs(strength)]
 
 
 @pytest.mark.parametrize("strength", [2, 3])
-def test_the_array_holds_every_set_of_answer_values_of_its_strength(strength):
-    rows = expensive_combinations(strength)
-    assert uncovered(rows, OPTIONS, strength) == []
-    assert all(row in COMBINATIONS for row in rows)
+def test_the_array_holds_every_set_of_answer_values_and_databases_of_its_strength(strength):
+    """Every pair (or triple) of answer values, the database (SQLite, PostgreSQL or none) counting
+    as one more answer: each answer value meets each database in some project's run."""
+    assert uncovered(runs(strength), RUN_OPTIONS, strength) == []
+    combinations = [answers for answers, _ in covering_runs(strength)]
+    assert uncovered(combinations, OPTIONS, strength) == []
+    assert all(answers in COMBINATIONS for answers in combinations)
 
 
-@pytest.mark.parametrize("strength", [2, 3])
-def test_the_postgresql_array_holds_every_set_of_answer_values_among_database_combinations(strength):
-    rows = expensive_combinations(strength, database=True)
-    assert all(row["use_database"] for row in rows)
-    assert uncovered(rows, DATABASE_OPTIONS, strength) == []
+def test_a_project_runs_on_a_database_exactly_when_it_has_one():
+    for answers, database in covering_runs(2) + covering_runs(None):
+        assert (database in DATABASES) == answers["use_database"]
+        assert database in {*DATABASES, None}
 
 
-@pytest.mark.parametrize("database", [False, True])
-def test_the_array_always_holds_the_defaults_all_on_and_all_off(database):
-    rows = expensive_combinations(2, database=database)
-    fixed = {"use_database": True} if database else {}
-    for preset in (DEFAULTS, ALL_ON, ALL_OFF):
-        assert {**preset, **fixed} in rows
+def test_the_array_always_holds_the_defaults_on_sqlite_all_on_on_postgresql_and_all_off():
+    assert [run for run in covering_runs(2) if run[0] in PRESETS] == [
+        (DEFAULTS, "sqlite"),
+        (ALL_ON, "postgresql"),
+        (ALL_OFF, None),
+    ]
 
 
-@pytest.mark.parametrize("database", [False, True])
-def test_the_pairwise_array_is_under_a_fifth_of_every_combination(database):
-    assert (
-        len(expensive_combinations(2, database=database))
-        < len(expensive_combinations(None, database=database)) / 5
-    )
+def test_the_pairwise_array_is_under_a_fifth_of_every_run():
+    assert len(covering_runs(2)) < len(covering_runs(None)) / 5
 
 
-def test_every_combination_is_one_flag_away():
+def test_every_combination_on_each_of_its_databases_is_one_flag_away():
     assert expensive_combinations(None) == COMBINATIONS
     assert expensive_combinations(None, database=True) == [a for a in COMBINATIONS if a["use_database"]]
 
 
-def test_a_strength_of_every_option_is_every_combination():
-    assert expensive_combinations(len(OPTIONS)) == COMBINATIONS
+def test_a_strength_of_every_option_is_every_combination_on_each_of_its_databases():
+    every = covering_runs(len(RUN_OPTIONS))
+    assert sorted(map(repr, every)) == sorted(map(repr, covering_runs(None)))
+    assert expensive_combinations(len(RUN_OPTIONS)) == COMBINATIONS
 
 
 def test_one_more_yes_no_answer_costs_at_most_a_quarter_more():
-    rows = expensive_combinations(2)
-    presets = [{**preset, "one_more": True} for preset in (DEFAULTS, ALL_ON, ALL_OFF)]
-    more = covering_array({**OPTIONS, "one_more": [True, False]}, 2, presets)
-    assert uncovered(more, {**OPTIONS, "one_more": [True, False]}, 2) == []
-    assert len(more) <= 1.25 * len(rows)
+    presets = [
+        {**as_run(preset, database), "one_more": True}
+        for preset, database in zip((DEFAULTS, ALL_ON, ALL_OFF), ("sqlite", "postgresql", None), strict=True)
+    ]
+    more = covering_array({**RUN_OPTIONS, "one_more": [True, False]}, 2, presets)
+    assert uncovered(more, {**RUN_OPTIONS, "one_more": [True, False]}, 2) == []
+    assert len(more) <= 1.25 * len(covering_runs(2))
 
 
 def test_the_coverage_check_finds_a_missing_pair():
     """``uncovered`` is what the tests above rely on: it names a pair that no row holds."""
-    rows = [a for a in expensive_combinations(None) if not (a["error_format"] == "json" and a["use_sentry"])]
-    assert uncovered(rows, OPTIONS, 2) == [{"error_format": "json", "use_sentry": True}]
+    json_on_postgresql = {"error_format": "json", "database": "postgresql"}
+    rows = [run for run in runs(None) if not json_on_postgresql.items() <= run.items()]
+    assert uncovered(rows, RUN_OPTIONS, 2) == [json_on_postgresql]
 
 
 # The application factory, and its line that registers the health check's route (with the newline
@@ -180,7 +196,7 @@ def test_a_faulty_copy_bakes_as_the_template_except_where_the_faults_answers_hol
 @pytest.mark.slow
 def test_a_fault_in_two_answers_fails_the_pairwise_rows_that_hold_both(cookies, tmp_path):
     fault = forgotten_health_check(TWO_ANSWERS)
-    pairwise = expensive_combinations(2)
+    pairwise = array_combinations(2)
     assert any(fault.brought_out_by(row) for row in pairwise)
     # Each of the two answers is also in pairwise rows without the other, which must pass.
     for name, value in fault.answers.items():
@@ -190,7 +206,7 @@ def test_a_fault_in_two_answers_fails_the_pairwise_rows_that_hold_both(cookies, 
 
 @pytest.mark.slow
 def test_a_fault_in_three_answers_escapes_the_pairwise_rows_and_fails_a_strength_3_row(cookies, tmp_path):
-    pairwise, strength_3 = expensive_combinations(2), expensive_combinations(3)
+    pairwise, strength_3 = array_combinations(2), array_combinations(3)
     missed = uncovered(pairwise, OPTIONS, 3)
     assert missed, "every triple of answers is in a pairwise row: no fault in three answers escapes"
     fault = forgotten_health_check(missed[0])

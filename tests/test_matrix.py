@@ -364,11 +364,13 @@ def test_mypy_catches_an_unannotated_function(bakery, answers, mypy, tmp_path):
 @pytest.mark.slow
 @covering
 def test_generated_test_suite_passes(bakery, answers, request):
-    """In the template's environment, which holds every dependency a project can have.
+    """In the template's environment, which holds every dependency a project can have, on SQLite
+    (or without a database): the covering array's runs there (``covering_runs``).
 
-    With the coverage gate (``pytest --cov``, as the project's CI runs it) for the defaults, all-on
-    and all-off, and for every combination with ``--all-combinations`` (the weekly run): measuring
-    adds 30 to 80 % to a suite's time on Python 3.11."""
+    With the coverage gate (``pytest --cov``, as the project's CI runs it) for the presets (the
+    defaults and all-off here, all-on on PostgreSQL), and for every combination with
+    ``--all-combinations`` (the weekly run): measuring adds 30 to 80 % to a suite's time on
+    Python 3.11."""
     project = bakery(answers)
     gate = answers in PRESETS or request.config.getoption("all_combinations")
     with redis_in_use(answers, request) as redis_env:
@@ -433,12 +435,12 @@ def databases(url: str) -> set[str]:
 def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database_alone(
     bakery, answers, postgresql, request
 ):
-    """A database project's own suite again, on a real PostgreSQL, with ``TEST_DATABASE_URL``
-    naming a database in use: the tests work in a database of their own beside it, drop that at
-    the end, and leave the named one as they found it.
+    """A database project's own suite on a real PostgreSQL (the covering array's runs there), with
+    ``TEST_DATABASE_URL`` naming a database in use: the tests work in a database of their own
+    beside it, drop that at the end, and leave the named one as they found it.
 
-    Without the coverage gate, which the SQLite runs of the presets check: PostgreSQL runs reach
-    more (99 %), since only they reach the code that rewrites PostgreSQL's error text."""
+    With the coverage gate for all-on, the preset that runs here (PostgreSQL runs reach more than
+    SQLite's, since only they reach the code that rewrites PostgreSQL's error text)."""
     project = bakery(answers)
     # Named after the combination, and short: the tests' own databases are named after it too.
     name = "in_use_" + hashlib.sha256(combination_id(answers).encode()).hexdigest()[:12]
@@ -456,9 +458,10 @@ def test_generated_test_suite_passes_on_postgresql_and_leaves_the_named_database
             own = OWN_DATABASE.format(slug=project.name)
             connection.execute(f"COMMENT ON DATABASE \"{made}\" IS '{own}'")
 
+    gate = answers in PRESETS
     with psycopg.connect(postgresql.url(running)) as other_run, redis_in_use(answers, request) as redis_env:
         assert_project_tests_pass(
-            project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=False, **redis_env
+            project, PYTHONPATH=str(project / "src"), TEST_DATABASE_URL=url, coverage_gate=gate, **redis_env
         )
         other_run.execute("SELECT 1")  # its connection was never ended
 

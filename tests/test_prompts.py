@@ -189,5 +189,5 @@ def test_the_longest_slug_bakes_lint_clean_and_passes_its_tests(cookies):
     }
     project = bake(cookies, project_slug=slug, layout="single_module", **everything).project_path
     assert_ruff_clean(project)
-    # Its coverage gate is all-on's, but for the layout: the presets' SQLite runs check the gate.
+    # Its coverage gate is all-on's, but for the layout: the presets' runs check the gate.
     assert_project_tests_pass(project, PYTHONPATH=str(project / "src"), coverage_gate=False)

@@ -286,6 +286,7 @@ def served(own_collector, tmp_path):
         "WEB_CONCURRENCY": "2",
         "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
         "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "1",  # a stopped collector: each export gives up in a second
 {%- if cookiecutter.use_database %}
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
 {%- endif %}
