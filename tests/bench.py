@@ -1619,9 +1619,10 @@ def stand_in(template: Path) -> None:
         assert text.count(old) == 1, f"{path.name} has no single {old!r}"
         path.write_text(text.replace(old, new), encoding="utf-8")
 
-    prompt = '"use_redis": false,'
+    # After the last prompt, as a new prompt goes.
+    prompt = '"use_tracing": false,'
     edit(template / "cookiecutter.json", prompt, f'{prompt}\n  "use_stand_in": false,')
-    question = '    "use_redis": "'
+    question = '    "use_tracing": "'
     edit(template / "cookiecutter.json", question, f'    "use_stand_in": "Add the stand-in?",\n{question}')
     (package / "stand_in.py").write_text(STAND_IN_MODULE, encoding="utf-8")
     (tests / "test_stand_in.py").write_text(STAND_IN_TEST, encoding="utf-8")
@@ -1734,16 +1735,14 @@ def stand_in_suite(repository: Path) -> None:
         '    runtime |= {"swagger-ui-bundle-v2"}\n'
         '    runtime |= {"idna"} if answers["use_stand_in"] else set()\n',
     )
-    edit(
-        "tests/test_prompts.py",
-        '        "use_redis",\n    ]\n',
-        '        "use_redis",\n        "use_stand_in",\n    ]\n',
-    )
-    redis_row = '(("flask", "--app", "{slug}", "routes"),)\n    ),\n'
+    # Each after the last prompt's line: the prompts' order, then the rows of new prompts.
+    prompts_end = '    ]\n    assert CONTEXT["use_database"] is True\n'
+    edit("tests/test_prompts.py", prompts_end, f'        "use_stand_in",\n{prompts_end}')
+    rows_end = '(("flask", "--app", "{slug}", "routes"),)\n    ),\n]\n'
     edit(
         "tests/test_cruft.py",
-        redis_row,
-        f'{redis_row}    NewPrompt("use_stand_in", before=False, opt_in=True),\n',
+        rows_end,
+        rows_end.removesuffix("]\n") + '    NewPrompt("use_stand_in", before=False, opt_in=True),\n]\n',
     )
     edit(
         "CHANGELOG.md",
