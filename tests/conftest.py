@@ -167,7 +167,7 @@ def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool],
     strength = chosen_strength(metafunc.config)
     if not on_the_array or strength is None:  # None (--all-combinations): every combination
         return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
-    array = expensive_combinations(strength)
+    array = array_combinations(strength)
     inside = [answers for answers in rows if answers in array]
     return [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
 

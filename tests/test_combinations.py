@@ -101,6 +101,18 @@ def test_one_more_yes_no_answer_costs_at_most_a_quarter_more():
     assert len(more) <= 1.25 * len(covering_runs(2))
 
 
+def test_the_checks_of_the_array_check_every_combination_a_covering_run_uses():
+    """mypy and the OpenAPI validation check the covering array's packages: those of every run,
+    whichever database it uses."""
+    used = {combination_id(answers) for answers, _ in covering_runs(2)}
+    assert [combination_id(answers) for answers in array_combinations(2)] == sorted(
+        used, key=[combination_id(answers) for answers in COMBINATIONS].index
+    )
+    collect = ("--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "-k", "mypy_strict")
+    result = run(sys.executable, "-m", "pytest", *collect, "test_matrix.py", cwd=TEMPLATE / "tests")
+    assert f"test_mypy_strict_passes_on_src[the-covering-array-{len(used)}]" in result.stdout, result.stdout
+
+
 def test_the_coverage_check_finds_a_missing_pair():
     """``uncovered`` is what the tests above rely on: it names a pair that no row holds."""
     json_on_postgresql = {"error_format": "json", "database": "postgresql"}
