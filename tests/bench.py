@@ -110,6 +110,7 @@ from conftest import (
     logged_request_ids,
     run_hook_in_process,
     serve_with_failing_route,
+    wait_until_listening,
 )
 from injection import faulty_template
 from postgres import postgresql_server
@@ -824,15 +825,7 @@ def otlp_collector(counts_file: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"the collector exited with {process.returncode}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the collector did not start within 30 s"
-                time.sleep(0.1)
+        wait_until_listening(process, port, "the collector")
         yield f"http://127.0.0.1:{port}", process
     finally:
         if process.poll() is None:

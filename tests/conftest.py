@@ -1070,6 +1070,23 @@ def gunicorn(
         yield port
 
 
+def wait_until_listening(
+    process: subprocess.Popen, port: int, what: str, printed: Callable[[], str] = lambda: ""
+) -> None:
+    """Return once something listens on loopback ``port``; fail if ``process`` exits first (with
+    what ``printed`` gives: its output) or nothing listens within 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}: {printed()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"{what} did not start within 30 s"
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def gunicorn_process(
     project: Path, *, workers: int = 2, app: str | None = None, options: tuple[str, ...] = (), **env: str
@@ -1101,18 +1118,13 @@ def gunicorn_process(
             stderr=subprocess.STDOUT,
             text=True,
         )
+
+        def printed() -> str:
+            output.seek(0)
+            return output.read()[-3000:]
+
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                if server.poll() is not None:
-                    output.seek(0)
-                    pytest.fail(f"gunicorn exited: {output.read()[-3000:]}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
-                    time.sleep(0.1)
+            wait_until_listening(server, port, "gunicorn", printed)
             yield port, server, output
         finally:
             server.terminate()

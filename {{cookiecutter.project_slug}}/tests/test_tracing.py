@@ -202,6 +202,23 @@ def test_a_sentry_event_is_in_the_request_s_trace(make_app, collector, sentry_si
 {%- endif %}
 
 
+def test_the_headers_opentelemetry_s_own_settings_capture_are_scrubbed(
+    traced_app, collector, monkeypatch
+):
+    """OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST (and _RESPONSE) put the headers they
+    name on the span, each as a sequence: a sensitive one is filtered whole, any other scrubbed."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST", ".*")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE", ".*")
+    sent = {"X-Api-Key": f"key-{SECRET}", "X-Note": f"see key-{SECRET}", "Accept-Language": "en-GB"}
+    response = traced_app.test_client().get("/no-such-page", headers=sent)
+    flush(traced_app)
+    attributes = collector.server_span(response.headers["X-Request-ID"])["attributes"]
+    assert attributes["http.request.header.accept_language"] == ["en-GB"]  # captured, as is
+    assert attributes["http.request.header.x_api_key"] == "[Filtered]"
+    assert attributes["http.request.header.x_note"] == ["see [Filtered]"]
+    assert SECRET not in json.dumps(attributes)
+
+
 def test_the_probes_are_not_traced(traced_app, collector):
     response = traced_app.test_client().get("/healthz")
     flush(traced_app)

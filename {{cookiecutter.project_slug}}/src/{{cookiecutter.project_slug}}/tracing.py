@@ -21,7 +21,9 @@ kept on the span, as ``http.request.header.x-request-id``.
 A 5xx marks its span as an error, and an unhandled exception is recorded on it once; a 4xx does not
 (the client's error, not the server's). Spans follow the reports' policy (``reporting.scrub``): each
 is scrubbed in the request's thread as it ends, before it is queued, so that no query value, no
-secret header or body value, and no client address leaves in a span.
+secret header or body value (nor a header that OpenTelemetry's own
+``OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_*`` settings capture), and no client address leaves in
+a span.
 
 A collector away, slow or refusing costs a request nothing: spans wait in a bounded queue
 (``OTEL_BSP_MAX_QUEUE_SIZE``, 2048) for a background greenlet that sends them in batches, and are
@@ -58,7 +60,7 @@ from opentelemetry.util.types import Attributes, AttributeValue
 from . import request_id as request_ids
 from .config import serving
 from .reporting import console, install
-from .reporting.scrub import FILTERED, scrub_data
+from .reporting.scrub import FILTERED, is_sensitive, scrub_data
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +134,10 @@ def scrubbed(span: ReadableSpan) -> ReadableSpan:
 
 
 def scrubbed_attribute(key: str, value: Any) -> AttributeValue:
-    if key in CLIENT_ADDRESS:
+    """As a report's mapping is scrubbed: the whole value under a sensitive key (such as a captured
+    header's, ``http.request.header.authorization``), every string of any other; but for the
+    client's address, left out, and what the server wrote itself."""
+    if key in CLIENT_ADDRESS or is_sensitive(key):
         return FILTERED
     if key in SERVER_MADE:
         return cast(AttributeValue, value)

@@ -245,6 +245,8 @@ def scrub_data(value: object) -> object:
         }
     if isinstance(value, list):
         return [scrub_data(item) for item in value]
+    if isinstance(value, tuple):  # a span's sequence attribute (a captured header's values)
+        return tuple(scrub_data(item) for item in value)
     return value
 
 
