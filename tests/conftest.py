@@ -113,7 +113,9 @@ def over_combinations(
     to a worker), and the checks whose answer depends on a file's bytes only compute it once per
     distinct file (``once_per_text``, ``static_checks``). Every combination is checked, one that
     fails does not stop the others, and the test fails with each distinct failure and the
-    combinations it stands for. The combinations' tests run on one worker, which bakes each once.
+    combinations it stands for. The combinations are cut into shards (``shards``), a test and a
+    worker group each: every check of a shard runs on one worker, which bakes each combination of
+    the shard once, while the other workers bake and check the other shards.
 
     With ``on_the_array``, over the covering array's combinations alone (of the strength the
     command line asks for), and over every combination with ``--all-combinations``: for the checks
@@ -160,15 +162,45 @@ def failure_report(failures: dict[str, list[str]], checked: int, shown: int = 8)
     return "\n".join(lines)
 
 
+def worker_count() -> int:
+    """How many workers ``-n auto`` starts: one per core, and one more (``pytest_xdist_auto_num_workers``)."""
+    return (os.cpu_count() or 1) + 1
+
+
+def shards(rows: list[dict]) -> list[list[dict]]:
+    """``rows`` in as many consecutive parts as ``-n auto`` starts workers (fewer when there are
+    fewer rows), as even as can be: every process of a run on one machine cuts them alike."""
+    count = min(worker_count(), len(rows)) or 1
+    return [rows[part * len(rows) // count : (part + 1) * len(rows) // count] for part in range(count)]
+
+
+def shard_of(answers: dict) -> list[dict]:
+    """The shard of every combination that holds ``answers``: the combinations baked and checked
+    with it on one worker."""
+    return next(shard for shard in shards(COMBINATIONS) if answers in shard)
+
+
 def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], on_the_array: bool):
-    """The parameter ``combinations`` of a test made by ``over_combinations``."""
+    """The parameter ``combinations`` of a test made by ``over_combinations``: the combinations
+    ``where`` selects in shards (``shards``), one test and one worker group per shard, so that
+    the workers bake and check a shard each, side by side; or the covering array's, one test."""
     rows = [answers for answers in COMBINATIONS if where(answers)]
-    together = pytest.mark.xdist_group("combinations")
     strength = chosen_strength(metafunc.config)
     if not on_the_array or strength is None:  # None (--all-combinations): every combination
-        return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
+        parts = shards(COMBINATIONS)
+        chosen = [[answers for answers in part if answers in rows] for part in parts]
+        return [
+            pytest.param(
+                part,
+                id=f"{len(rows)}-combinations-{number}of{len(parts)}",
+                marks=pytest.mark.xdist_group(f"combinations-{number}of{len(parts)}"),
+            )
+            for number, part in enumerate(chosen, 1)
+            if part
+        ]
     array = array_combinations(strength)
     inside = [answers for answers in rows if answers in array]
+    together = pytest.mark.xdist_group("the-covering-array")
     return [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
 
 
@@ -342,6 +374,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("combinations", combination_params(metafunc, **marker.kwargs))
 
 
+# The worker groups of the checks over many combinations (``combination_params``).
+SHARED_GROUPS = ("combinations-", "the-covering-array")
+
 # The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
 INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 
@@ -350,7 +385,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """One worker per core, and one more (``-n auto``): the slow checks spend a sixth of their time
     waiting on their subprocesses (an install, a server starting or stopping, PostgreSQL), in which
     the extra worker's checks use the core (84 % of two cores busy with two workers, 2026-12-07)."""
-    return (os.cpu_count() or 1) + 1
+    return worker_count()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -358,17 +393,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Spread the expensive checks over the workers, and start them first.
 
     A combination's checks stay together on one worker (its ``xdist_group``), which bakes it once;
-    the checks of every combination (``over_combinations``) share one group, ``combinations``,
-    slow or not. Another slow check leaves its combination's group (another worker bakes the
+    the checks of every combination (``over_combinations``) share a group per shard of the
+    combinations, whose worker bakes that shard, and the checks of the covering array's packages
+    one more, slow or not. Another slow check leaves its combination's group (another worker bakes the
     combination again, in a tenth of a second), so that one combination's several project suites
     do not all queue on one worker. The slow checks run first, the cheap groups filling in after
     them (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
     place, so that while one worker waits on the network the other has work for the processor.
     """
     slow = [item for item in items if item.get_closest_marker("slow")]
-    for item in slow:  # the combinations' checks, run on the worker that bakes them all, keep their group
+    for item in slow:  # the checks over many combinations, run where their shard is baked, keep their group
         item.own_markers[:] = [
-            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] == "combinations"
+            mark
+            for mark in item.own_markers
+            if mark.name != "xdist_group" or mark.args[0].startswith(SHARED_GROUPS)
         ]
     installing = sorted(
         (item for item in slow if item.path.name in INSTALLING_MODULES),
@@ -886,7 +924,7 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
     combinations whose mypy test this run selected (every combination in the whole run, the
     covering array in the quick loop) once (``static_checks.py``)."""
     directory = mypy_cache_directory(request, tmp_path_factory)
-    ruff: dict[str, Report] = {}
+    ruff: dict[str, Report] = {}  # each combination of the shards checked so far
     mypy: dict[str, Report] = {}
     selected = [
         answers
@@ -896,13 +934,14 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
     ]
 
     def ruff_report(answers: dict) -> list[str]:
-        if not ruff:
-            projects = {combination_id(each): bakery(each) for each in COMBINATIONS}
+        if combination_id(answers) not in ruff:
+            shard = shard_of(answers)
+            projects = {combination_id(each): bakery(each) for each in shard}
             ruff.update({name: Report() for name in projects})
-            work = cookies_session.root / "ruff"  # beside the bakes, in memory where they are
+            work = cookies_session.root / f"ruff-{combination_id(shard[0])}"  # beside the bakes, in memory
             work.mkdir()
             artefacts = run_ruff(projects, ruff, work)
-            checked_artefacts(request.config)["ruff and ruff format"] = artefacts
+            note_checked(request.config, "ruff and ruff format", artefacts)
         return ruff[combination_id(answers)].ruff
 
     def mypy_report(answers: dict) -> Report:
@@ -910,19 +949,24 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
             projects = {combination_id(each): bakery(each) for each in [*selected, answers]}
             mypy.update({name: Report() for name in projects})
             artefacts = run_mypy(projects, mypy, tmp_path_factory.mktemp("mypy"), directory)
-            checked_artefacts(request.config)["mypy"] = artefacts
+            note_checked(request.config, "mypy", artefacts)
         return mypy[combination_id(answers)]
 
     return StaticChecks(ruff_report, mypy_report)
 
 
-ARTEFACTS = pytest.StashKey[dict[str, dict[str, list[str]]]]()
+ARTEFACTS = pytest.StashKey[dict[str, list[dict[str, list[str]]]]]()
 
 
-def checked_artefacts(config: pytest.Config) -> dict[str, dict[str, list[str]]]:
-    """What this process's static checks checked: for each check, each distinct artefact (a file
+def checked_artefacts(config: pytest.Config) -> dict[str, list[dict[str, list[str]]]]:
+    """What this process's static checks checked: for each check, each of its runs (one per shard
+    of the combinations for ruff, one for mypy), each run the distinct artefacts it checked (a file
     or a package, named by its path and a digest of its bytes) with the combinations it stands for."""
     return config.stash.setdefault(ARTEFACTS, {})
+
+
+def note_checked(config: pytest.Config, check: str, artefacts: dict[str, list[str]]) -> None:
+    checked_artefacts(config).setdefault(check, []).append(artefacts)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -932,26 +976,35 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
-    checked_artefacts(node.config).update(node.workeroutput.get("checked_artefacts", {}))
+    for check, runs in node.workeroutput.get("checked_artefacts", {}).items():
+        checked_artefacts(node.config).setdefault(check, []).extend(runs)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    """How many distinct artefacts the static checks checked for how many combinations' files, and
-    where the report of which combinations each stands for is kept (pytest's cache)."""
+    """How many distinct artefacts the static checks checked for how many combinations' files (and
+    in how many runs: a file that two shards' combinations have is checked in both), and where the
+    report of which combinations each stands for is kept (pytest's cache)."""
     checked = checked_artefacts(config)
     if not checked:
         return
     terminalreporter.section("checked once per distinct artefact")
-    for check, artefacts in sorted(checked.items()):
+    report: dict[str, dict[str, list[str]]] = {}
+    for check, runs in sorted(checked.items()):
+        artefacts = report.setdefault(check, {})
+        for run in runs:
+            for artefact, names in run.items():
+                artefacts.setdefault(artefact, []).extend(names)
         combinations = {name for names in artefacts.values() for name in names}
         stands_for = sum(map(len, artefacts.values()))
+        times = sum(map(len, runs))
         terminalreporter.line(
             f"{check}: {len(artefacts)} distinct, for {stands_for} in {len(combinations)} combinations"
+            + (f"; {times} checked in {len(runs)} runs, one per shard" if len(runs) > 1 else "")
         )
     if cache := getattr(config, "cache", None):
-        report = cache.mkdir("template") / "checked-artefacts.json"
-        report.write_text(json.dumps(checked, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        terminalreporter.line(f"each with the combinations it stands for: {report}")
+        path = cache.mkdir("template") / "checked-artefacts.json"
+        path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        terminalreporter.line(f"each with the combinations it stands for: {path}")
 
 
 def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
