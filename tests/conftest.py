@@ -30,6 +30,7 @@ from types import ModuleType
 import cookiecutter.generate
 import cookiecutter.hooks
 import cookiecutter.main
+import cookiecutter.prompt
 import covertable
 import jinja2
 import jinja2.bccache
@@ -43,6 +44,7 @@ from pytest_cookies.plugin import Result
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
+from rendered import RenderedOnce
 from static_checks import Report, mypy_in_process, run_mypy, run_ruff
 
 TEMPLATE = Path(__file__).resolve().parent.parent
@@ -552,10 +554,17 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled_anew += 1
 
 
+@pytest.fixture(scope="session")
+def rendered_once() -> RenderedOnce:
+    return RenderedOnce(CompiledTemplates.settings)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def compiled_templates() -> Iterator[CompiledTemplates]:
-    """The bakes of this process (pytest-cookies') share one ``CompiledTemplates``; cruft and the
-    cookiecutter command run in processes of their own and compile as usual."""
+def compiled_templates(rendered_once: RenderedOnce) -> Iterator[CompiledTemplates]:
+    """The bakes of this process (pytest-cookies') share one ``CompiledTemplates`` and one
+    ``RenderedOnce`` (each template rendered once per distinct set of the answers it reads,
+    ``rendered.py``); cruft and the cookiecutter command run in processes of their own and
+    compile and render as usual."""
     cache = CompiledTemplates()
     environment_for = cookiecutter.generate.create_env_with_context
 
@@ -563,12 +572,22 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
         environment = environment_for(context)
         environment.bytecode_cache = cache
         cache.compiling_strings_once(environment)
+        rendered_once.take(environment)
         return environment
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cookiecutter.generate, "create_env_with_context", with_cache)
+        # Where cookiecutter makes its environments: the files' and paths', the answers' (their
+        # defaults are templates) and the hooks'.
+        for module in (cookiecutter.generate, cookiecutter.prompt, cookiecutter.hooks):
+            assert module.create_env_with_context is environment_for
+            patch.setattr(module, "create_env_with_context", with_cache)
         patch.setattr(
             cookiecutter.generate, "is_binary", binary_once_per_file(cookiecutter.generate.is_binary)
+        )
+        patch.setattr(
+            cookiecutter.generate,
+            "is_copy_only_path",
+            copy_only_once_per_path(cookiecutter.generate.is_copy_only_path),
         )
         yield cache
 
@@ -587,6 +606,23 @@ def binary_once_per_file(is_binary: Callable[[str], bool]) -> Callable[[str], bo
         return guesses[key]
 
     return guess
+
+
+def copy_only_once_per_path(is_copy_only_path: Callable[[str, dict], bool]) -> Callable[[str, dict], bool]:
+    """cookiecutter's match of a template path against ``_copy_without_render``'s patterns, made once
+    per path and patterns in this process, not once per bake (the only part of the context it reads)."""
+    matches: dict[tuple, bool] = {}
+
+    def copy_only(path: str, context: dict) -> bool:
+        patterns = context.get("cookiecutter", {}).get("_copy_without_render")
+        if not isinstance(patterns, list) or not all(isinstance(pattern, str) for pattern in patterns):
+            return is_copy_only_path(path, context)
+        key = (path, tuple(patterns))
+        if key not in matches:
+            matches[key] = is_copy_only_path(path, context)
+        return matches[key]
+
+    return copy_only
 
 
 def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:

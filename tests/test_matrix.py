@@ -179,18 +179,23 @@ def test_exact_file_set(bakery, answers):
 
 
 def test_a_bake_from_compiled_templates_is_a_fresh_bake(
-    bakery, cookies_session, compiled_templates, tmp_path
+    bakery, cookies_session, compiled_templates, rendered_once, tmp_path
 ):
-    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``),
-    run the hooks in this process (``run_hook_in_process``) and are made in one directory and moved
-    (``Bakes``): a bake that compiles none is byte for byte what cookiecutter makes in a process of
-    its own, its hooks in processes of theirs."""
+    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
+    and the texts earlier bakes rendered from the same answers (``RenderedOnce``), run the hooks in
+    this process (``run_hook_in_process``) and are made in one directory and moved (``Bakes``): a
+    bake that compiles none, and takes most of its texts from memory, is byte for byte what
+    cookiecutter makes in a process of its own, its hooks in processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
+    anew, reused = rendered_once.rendered_anew, rendered_once.reused
     project = bake(cookies_session, **ALL_ON).project_path
     # Each template a bake renders is either loaded from the cache or compiled (and stored).
     assert compiled_templates.compiled_anew == compiled_anew
     assert compiled_templates.loaded > loaded
+    # Most of its texts come from memory: at least those that read no answer where all-on differs
+    # from the defaults (more, when an earlier test baked other combinations in this process).
+    assert rendered_once.reused - reused > rendered_once.rendered_anew - anew
     answers = [
         f"{name}={'yes' if value is True else 'no' if value is False else value}"
         for name, value in ALL_ON.items()
