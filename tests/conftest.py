@@ -716,6 +716,39 @@ def bakery(cookies_session):
     return project
 
 
+# Each distinct content of the files of the shared bakes, held once: equal files are one object.
+CONTENTS: dict[bytes, bytes] = {}
+
+
+@functools.cache
+def baked_files(project: Path) -> dict[str, bytes]:
+    """Every file of a shared bake (``bakery``'s, into which no test writes), by its path in the
+    project, with its bytes: read once, for every check of its combination. Equal contents are
+    one object, whose hash Python keeps, so a check answered once per distinct file
+    (``once_per_file``) finds its answer without hashing the content again."""
+    found = {}
+    for root, _, names in os.walk(project):
+        for name in names:
+            path = os.path.join(root, name)
+            content = Path(path).read_bytes()
+            found[os.path.relpath(path, project).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
+    return dict(sorted(found.items()))
+
+
+def once_per_file(check: Callable[[str, str], list[str]]) -> Callable[[str, bytes], list[str]]:
+    """``check(relative_path, text)``, run once for each distinct file (its path and bytes)."""
+    answers: dict[tuple[str, bytes], list[str]] = {}
+
+    @functools.wraps(check)
+    def checked(relative: str, content: bytes) -> list[str]:
+        key = (relative, content)
+        if key not in answers:
+            answers[key] = check(relative, content.decode("utf-8"))
+        return answers[key]
+
+    return checked
+
+
 @pytest.fixture
 def fresh_bake(bakery, tmp_path, answers):
     """A copy of the project (nothing is written into the shared bake), with its ``.venv``: this
@@ -1109,7 +1142,7 @@ def assert_project_tests_pass(
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, *tests, cwd=project, env=env
         )
         written = sorted(path.relative_to(home).as_posix() for path in Path(home).rglob("*"))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 0, failures_first(result.stdout) + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
     if coverage_gate:  # the gate ran: pytest-cov says so whether it passes or fails
         gate = re.search(r"Required test coverage of \d+(\.\d+)?% reached", result.stdout)
@@ -1127,6 +1160,16 @@ NEWEST_PYTHON = "3.14"
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"
 # The hosts those projects answer to (production refuses to start without them): the tests' own.
 TRUSTED_HOSTS = "127.0.0.1,localhost"
+
+
+def failures_first(report: str, length: int = 6000) -> str:
+    """A failed pytest run's report from its first failure (its assertion, before the logs each
+    failure captured, which can be longer than what a message shows), and its summary."""
+    start = report.find("= FAILURES =")
+    if start < 0:
+        return report[-length:]
+    summary = report.rfind("= short test summary info =")
+    return report[start : start + length] + "\n...\n" + (report[summary:] if summary > start else "")
 
 
 def free_port() -> int:
