@@ -67,7 +67,8 @@
   /api/items/999999999`` answered 404, each from 64 kept-alive clients (5 x ``--requests`` each,
   in 10 rounds, taking turns): requests per second, p50 and p99 latency, and each worker's memory
   after the warm-up, next to issue 31's targets; and the same rows for the default project with
-  every reporter on and with ``use_redis``, each next to bare Flask (``HAPPY_OPTIONS``);
+  every reporter on, with ``use_redis`` and with ``use_tracing`` (every request traced and sent to
+  a collector), each next to bare Flask (``HAPPY_OPTIONS``);
 - the quick loop (``--only quick-loop``, ``--rounds`` runs each): ``pytest tests -m "not slow"`` on
   a clone of this repository's last commit, next to a clone with the stand-in prompt above and
   what a team adds with it (``stand_in_suite``), taking turns; and the distinct artefacts each
@@ -1270,8 +1271,14 @@ HAPPY_THROUGHPUT = 0.90
 HAPPY_P99 = 1.20
 HAPPY_MEMORY = 15_000_000
 # What each option costs on the happy path: the default project with these answers too, served
-# with its reporters' servers answering (every reporter on), or with a Redis for its rate limits.
-HAPPY_OPTIONS = {"every reporter on": EVERY_REPORTER, "use_redis": ("use_redis=yes",)}
+# with its reporters' servers answering (every reporter on), with a Redis for its rate limits, or
+# tracing to a collector.
+HAPPY_OPTIONS = {
+    "every reporter on": EVERY_REPORTER,
+    "use_redis": ("use_redis=yes",),
+    # Every request traced (the SDK's default sampling) and exported to a collector that answers.
+    "use_tracing": ("use_tracing=yes",),
+}
 
 
 def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], int] | None:
@@ -1490,10 +1497,15 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
                 **plain,
             ),
         }
-        for name in HAPPY_OPTIONS:  # with an SMTP server and a Sentry endpoint, both answering
+        collector, _ = stack.enter_context(otlp_collector(path / "spans.json"))
+        for name in HAPPY_OPTIONS:  # with an SMTP server, a Sentry endpoint and a collector, answering
             run = path / f"run-{name.replace(' ', '-')}"
             run.mkdir()
-            environment = {"DATABASE_URL": urls[name], "REDIS_URL": store.url(0)}
+            environment = {
+                "DATABASE_URL": urls[name],
+                "REDIS_URL": store.url(0),
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector,
+            }
             served[name] = served_with_reporters(
                 projects[name], run, smtp, sentry, workers=workers, **environment
             )
