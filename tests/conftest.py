@@ -190,7 +190,7 @@ def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool],
     strength = chosen_strength(metafunc.config)
     if not on_the_array or strength is None:  # None (--all-combinations): every combination
         parts = shards(COMBINATIONS)
-        chosen = [[answers for answers in part if answers in rows] for part in parts]
+        chosen = [[answers for answers in part if where(answers)] for part in parts]
         return [
             pytest.param(
                 part,
