@@ -83,6 +83,7 @@ import io
 import itertools
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -1776,9 +1777,11 @@ def quick_loop(rounds: int) -> None:
         subprocess.run(["git", "-C", str(more), "add", "-A"], check=True)
         subprocess.run(["git", "-C", str(more), *identity, "commit", "-q", "-m", "stand-in"], check=True)
         times: dict[str, list[float]] = {name: [] for name in clones}
+        work: dict[str, list[float]] = {name: [] for name in clones}  # CPU seconds, every process
         summaries: dict[str, list[str]] = {}
         for _ in range(rounds):
             for name, clone in clones.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 result = subprocess.run(
                     [
@@ -1797,14 +1800,22 @@ def quick_loop(rounds: int) -> None:
                     text=True,
                 )
                 times[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                work[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
                 lines = result.stdout.splitlines()
                 summaries[name] = [line for line in lines if " distinct, for " in line] + lines[-1:]
     title = 'quick loop (pytest -m "not slow")'
     print(f"{title:<44}{'now':>20}{'one more prompt':>22}")
     now, more_times = statistics.median(times["now"]), statistics.median(times["one more prompt"])
+    cpu_now, cpu_more = statistics.median(work["now"]), statistics.median(work["one more prompt"])
     rows = {
         f"seconds, median of {rounds}": (f"{now:.1f}", f"{more_times:.1f} ({more_times / now - 1:+.0%})"),
         "each run": tuple(" ".join(f"{t:.1f}" for t in times[name]) for name in clones),
+        f"CPU seconds, median of {rounds}": (
+            f"{cpu_now:.1f}",
+            f"{cpu_more:.1f} ({cpu_more / cpu_now - 1:+.0%})",
+        ),
+        "each run's CPU": tuple(" ".join(f"{t:.0f}" for t in work[name]) for name in clones),
     }
     for row, (left, right) in rows.items():
         print(f"  {row:<42}{left:>20}{right:>22}")
