@@ -1805,7 +1805,7 @@ def quick_loop(rounds: int) -> None:
                 lines = result.stdout.splitlines()
                 summaries[name] = [line for line in lines if " distinct, for " in line] + lines[-1:]
     title = 'quick loop (pytest -m "not slow")'
-    print(f"{title:<44}{'now':>20}{'one more prompt':>22}")
+    print(f"{title:<44}{'now':>30}{'one more prompt':>32}")
     now, more_times = statistics.median(times["now"]), statistics.median(times["one more prompt"])
     cpu_now, cpu_more = statistics.median(work["now"]), statistics.median(work["one more prompt"])
     rows = {
@@ -1818,7 +1818,7 @@ def quick_loop(rounds: int) -> None:
         "each run's CPU": tuple(" ".join(f"{t:.0f}" for t in work[name]) for name in clones),
     }
     for row, (left, right) in rows.items():
-        print(f"  {row:<42}{left:>20}{right:>22}")
+        print(f"  {row:<42}{left:>30}{right:>32}")
     for name in clones:
         print(f"  {name}:")
         for line in summaries[name]:
