@@ -67,7 +67,8 @@
   /api/items/999999999`` answered 404, each from 64 kept-alive clients (5 x ``--requests`` each,
   in 10 rounds, taking turns): requests per second, p50 and p99 latency, and each worker's memory
   after the warm-up, next to issue 31's targets; and the same rows for the default project with
-  every reporter on and with ``use_redis``, each next to bare Flask (``HAPPY_OPTIONS``);
+  every reporter on, with ``use_redis`` and with ``use_tracing`` (every request traced and sent to
+  a collector), each next to bare Flask (``HAPPY_OPTIONS``);
 - the quick loop (``--only quick-loop``, ``--rounds`` runs each): ``pytest tests -m "not slow"`` on
   a clone of this repository's last commit, next to a clone with the stand-in prompt above and
   what a team adds with it (``stand_in_suite``), taking turns; and the distinct artefacts each
@@ -82,6 +83,7 @@ import io
 import itertools
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -1270,8 +1272,14 @@ HAPPY_THROUGHPUT = 0.90
 HAPPY_P99 = 1.20
 HAPPY_MEMORY = 15_000_000
 # What each option costs on the happy path: the default project with these answers too, served
-# with its reporters' servers answering (every reporter on), or with a Redis for its rate limits.
-HAPPY_OPTIONS = {"every reporter on": EVERY_REPORTER, "use_redis": ("use_redis=yes",)}
+# with its reporters' servers answering (every reporter on), with a Redis for its rate limits, or
+# tracing to a collector.
+HAPPY_OPTIONS = {
+    "every reporter on": EVERY_REPORTER,
+    "use_redis": ("use_redis=yes",),
+    # Every request traced (the SDK's default sampling) and exported to a collector that answers.
+    "use_tracing": ("use_tracing=yes",),
+}
 
 
 def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], int] | None:
@@ -1490,10 +1498,15 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
                 **plain,
             ),
         }
-        for name in HAPPY_OPTIONS:  # with an SMTP server and a Sentry endpoint, both answering
+        collector, _ = stack.enter_context(otlp_collector(path / "spans.json"))
+        for name in HAPPY_OPTIONS:  # with an SMTP server, a Sentry endpoint and a collector, answering
             run = path / f"run-{name.replace(' ', '-')}"
             run.mkdir()
-            environment = {"DATABASE_URL": urls[name], "REDIS_URL": store.url(0)}
+            environment = {
+                "DATABASE_URL": urls[name],
+                "REDIS_URL": store.url(0),
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector,
+            }
             served[name] = served_with_reporters(
                 projects[name], run, smtp, sentry, workers=workers, **environment
             )
@@ -1764,9 +1777,11 @@ def quick_loop(rounds: int) -> None:
         subprocess.run(["git", "-C", str(more), "add", "-A"], check=True)
         subprocess.run(["git", "-C", str(more), *identity, "commit", "-q", "-m", "stand-in"], check=True)
         times: dict[str, list[float]] = {name: [] for name in clones}
+        work: dict[str, list[float]] = {name: [] for name in clones}  # CPU seconds, every process
         summaries: dict[str, list[str]] = {}
         for _ in range(rounds):
             for name, clone in clones.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 result = subprocess.run(
                     [
@@ -1785,17 +1800,25 @@ def quick_loop(rounds: int) -> None:
                     text=True,
                 )
                 times[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                work[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
                 lines = result.stdout.splitlines()
                 summaries[name] = [line for line in lines if " distinct, for " in line] + lines[-1:]
     title = 'quick loop (pytest -m "not slow")'
-    print(f"{title:<44}{'now':>20}{'one more prompt':>22}")
+    print(f"{title:<44}{'now':>30}{'one more prompt':>32}")
     now, more_times = statistics.median(times["now"]), statistics.median(times["one more prompt"])
+    cpu_now, cpu_more = statistics.median(work["now"]), statistics.median(work["one more prompt"])
     rows = {
         f"seconds, median of {rounds}": (f"{now:.1f}", f"{more_times:.1f} ({more_times / now - 1:+.0%})"),
         "each run": tuple(" ".join(f"{t:.1f}" for t in times[name]) for name in clones),
+        f"CPU seconds, median of {rounds}": (
+            f"{cpu_now:.1f}",
+            f"{cpu_more:.1f} ({cpu_more / cpu_now - 1:+.0%})",
+        ),
+        "each run's CPU": tuple(" ".join(f"{t:.0f}" for t in work[name]) for name in clones),
     }
     for row, (left, right) in rows.items():
-        print(f"  {row:<42}{left:>20}{right:>22}")
+        print(f"  {row:<42}{left:>30}{right:>32}")
     for name in clones:
         print(f"  {name}:")
         for line in summaries[name]:

@@ -30,6 +30,7 @@ from types import ModuleType
 import cookiecutter.generate
 import cookiecutter.hooks
 import cookiecutter.main
+import cookiecutter.prompt
 import covertable
 import jinja2
 import jinja2.bccache
@@ -43,6 +44,7 @@ from pytest_cookies.plugin import Result
 
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
+from rendered import RenderedOnce
 from static_checks import Report, mypy_in_process, run_mypy, run_ruff
 
 TEMPLATE = Path(__file__).resolve().parent.parent
@@ -113,7 +115,9 @@ def over_combinations(
     to a worker), and the checks whose answer depends on a file's bytes only compute it once per
     distinct file (``once_per_text``, ``static_checks``). Every combination is checked, one that
     fails does not stop the others, and the test fails with each distinct failure and the
-    combinations it stands for. The combinations' tests run on one worker, which bakes each once.
+    combinations it stands for. The combinations are cut into shards (``shards``), a test and a
+    worker group each: every check of a shard runs on one worker, which bakes each combination of
+    the shard once, while the other workers bake and check the other shards.
 
     With ``on_the_array``, over the covering array's combinations alone (of the strength the
     command line asks for), and over every combination with ``--all-combinations``: for the checks
@@ -160,15 +164,45 @@ def failure_report(failures: dict[str, list[str]], checked: int, shown: int = 8)
     return "\n".join(lines)
 
 
+def worker_count() -> int:
+    """How many workers ``-n auto`` starts: one per core, and one more (``pytest_xdist_auto_num_workers``)."""
+    return (os.cpu_count() or 1) + 1
+
+
+def shards(rows: list[dict]) -> list[list[dict]]:
+    """``rows`` in as many consecutive parts as ``-n auto`` starts workers (fewer when there are
+    fewer rows), as even as can be: every process of a run on one machine cuts them alike."""
+    count = min(worker_count(), len(rows)) or 1
+    return [rows[part * len(rows) // count : (part + 1) * len(rows) // count] for part in range(count)]
+
+
+def shard_of(answers: dict) -> list[dict]:
+    """The shard of every combination that holds ``answers``: the combinations baked and checked
+    with it on one worker."""
+    return next(shard for shard in shards(COMBINATIONS) if answers in shard)
+
+
 def combination_params(metafunc: pytest.Metafunc, where: Callable[[dict], bool], on_the_array: bool):
-    """The parameter ``combinations`` of a test made by ``over_combinations``."""
+    """The parameter ``combinations`` of a test made by ``over_combinations``: the combinations
+    ``where`` selects in shards (``shards``), one test and one worker group per shard, so that
+    the workers bake and check a shard each, side by side; or the covering array's, one test."""
     rows = [answers for answers in COMBINATIONS if where(answers)]
-    together = pytest.mark.xdist_group("combinations")
     strength = chosen_strength(metafunc.config)
     if not on_the_array or strength is None:  # None (--all-combinations): every combination
-        return [pytest.param(rows, id=f"{len(rows)}-combinations", marks=together)]
+        parts = shards(COMBINATIONS)
+        chosen = [[answers for answers in part if where(answers)] for part in parts]
+        return [
+            pytest.param(
+                part,
+                id=f"{len(rows)}-combinations-{number}of{len(parts)}",
+                marks=pytest.mark.xdist_group(f"combinations-{number}of{len(parts)}"),
+            )
+            for number, part in enumerate(chosen, 1)
+            if part
+        ]
     array = array_combinations(strength)
     inside = [answers for answers in rows if answers in array]
+    together = pytest.mark.xdist_group("the-covering-array")
     return [pytest.param(inside, id=f"the-covering-array-{len(inside)}", marks=together)]
 
 
@@ -342,6 +376,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("combinations", combination_params(metafunc, **marker.kwargs))
 
 
+# The worker groups of the checks over many combinations (``combination_params``).
+SHARED_GROUPS = ("combinations-", "the-covering-array")
+
 # The slow checks that install from PyPI: the longest, and they wait on the network much of the time.
 INSTALLING_MODULES = ("test_readme.py", "test_dependency_bounds.py")
 
@@ -350,7 +387,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """One worker per core, and one more (``-n auto``): the slow checks spend a sixth of their time
     waiting on their subprocesses (an install, a server starting or stopping, PostgreSQL), in which
     the extra worker's checks use the core (84 % of two cores busy with two workers, 2026-12-07)."""
-    return (os.cpu_count() or 1) + 1
+    return worker_count()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -358,17 +395,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Spread the expensive checks over the workers, and start them first.
 
     A combination's checks stay together on one worker (its ``xdist_group``), which bakes it once;
-    the checks of every combination (``over_combinations``) share one group, ``combinations``,
-    slow or not. Another slow check leaves its combination's group (another worker bakes the
+    the checks of every combination (``over_combinations``) share a group per shard of the
+    combinations, whose worker bakes that shard, and the checks of the covering array's packages
+    one more, slow or not. Another slow check leaves its combination's group (another worker bakes the
     combination again, in a tenth of a second), so that one combination's several project suites
     do not all queue on one worker. The slow checks run first, the cheap groups filling in after
     them (``--no-loadscope-reorder``: in this order). Those that install from PyPI take every other
     place, so that while one worker waits on the network the other has work for the processor.
     """
     slow = [item for item in items if item.get_closest_marker("slow")]
-    for item in slow:  # the combinations' checks, run on the worker that bakes them all, keep their group
+    for item in slow:  # the checks over many combinations, run where their shard is baked, keep their group
         item.own_markers[:] = [
-            mark for mark in item.own_markers if mark.name != "xdist_group" or mark.args[0] == "combinations"
+            mark
+            for mark in item.own_markers
+            if mark.name != "xdist_group" or mark.args[0].startswith(SHARED_GROUPS)
         ]
     installing = sorted(
         (item for item in slow if item.path.name in INSTALLING_MODULES),
@@ -514,10 +554,17 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled_anew += 1
 
 
+@pytest.fixture(scope="session")
+def rendered_once() -> RenderedOnce:
+    return RenderedOnce(CompiledTemplates.settings)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def compiled_templates() -> Iterator[CompiledTemplates]:
-    """The bakes of this process (pytest-cookies') share one ``CompiledTemplates``; cruft and the
-    cookiecutter command run in processes of their own and compile as usual."""
+def compiled_templates(rendered_once: RenderedOnce) -> Iterator[CompiledTemplates]:
+    """The bakes of this process (pytest-cookies') share one ``CompiledTemplates`` and one
+    ``RenderedOnce`` (each template rendered once per distinct set of the answers it reads,
+    ``rendered.py``); cruft and the cookiecutter command run in processes of their own and
+    compile and render as usual."""
     cache = CompiledTemplates()
     environment_for = cookiecutter.generate.create_env_with_context
 
@@ -525,12 +572,22 @@ def compiled_templates() -> Iterator[CompiledTemplates]:
         environment = environment_for(context)
         environment.bytecode_cache = cache
         cache.compiling_strings_once(environment)
+        rendered_once.take(environment)
         return environment
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cookiecutter.generate, "create_env_with_context", with_cache)
+        # Where cookiecutter makes its environments: the files' and paths', the answers' (their
+        # defaults are templates) and the hooks'.
+        for module in (cookiecutter.generate, cookiecutter.prompt, cookiecutter.hooks):
+            assert module.create_env_with_context is environment_for
+            patch.setattr(module, "create_env_with_context", with_cache)
         patch.setattr(
             cookiecutter.generate, "is_binary", binary_once_per_file(cookiecutter.generate.is_binary)
+        )
+        patch.setattr(
+            cookiecutter.generate,
+            "is_copy_only_path",
+            copy_only_once_per_path(cookiecutter.generate.is_copy_only_path),
         )
         yield cache
 
@@ -549,6 +606,23 @@ def binary_once_per_file(is_binary: Callable[[str], bool]) -> Callable[[str], bo
         return guesses[key]
 
     return guess
+
+
+def copy_only_once_per_path(is_copy_only_path: Callable[[str, dict], bool]) -> Callable[[str, dict], bool]:
+    """cookiecutter's match of a template path against ``_copy_without_render``'s patterns, made once
+    per path and patterns in this process, not once per bake (the only part of the context it reads)."""
+    matches: dict[tuple, bool] = {}
+
+    def copy_only(path: str, context: dict) -> bool:
+        patterns = context.get("cookiecutter", {}).get("_copy_without_render")
+        if not isinstance(patterns, list) or not all(isinstance(pattern, str) for pattern in patterns):
+            return is_copy_only_path(path, context)
+        key = (path, tuple(patterns))
+        if key not in matches:
+            matches[key] = is_copy_only_path(path, context)
+        return matches[key]
+
+    return copy_only
 
 
 def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
@@ -640,6 +714,39 @@ def bakery(cookies_session):
         return projects[key]
 
     return project
+
+
+# Each distinct content of the files of the shared bakes, held once: equal files are one object.
+CONTENTS: dict[bytes, bytes] = {}
+
+
+@functools.cache
+def baked_files(project: Path) -> dict[str, bytes]:
+    """Every file of a shared bake (``bakery``'s, into which no test writes), by its path in the
+    project, with its bytes: read once, for every check of its combination. Equal contents are
+    one object, whose hash Python keeps, so a check answered once per distinct file
+    (``once_per_file``) finds its answer without hashing the content again."""
+    found = {}
+    for root, _, names in os.walk(project):
+        for name in names:
+            path = os.path.join(root, name)
+            content = Path(path).read_bytes()
+            found[os.path.relpath(path, project).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
+    return dict(sorted(found.items()))
+
+
+def once_per_file(check: Callable[[str, str], list[str]]) -> Callable[[str, bytes], list[str]]:
+    """``check(relative_path, text)``, run once for each distinct file (its path and bytes)."""
+    answers: dict[tuple[str, bytes], list[str]] = {}
+
+    @functools.wraps(check)
+    def checked(relative: str, content: bytes) -> list[str]:
+        key = (relative, content)
+        if key not in answers:
+            answers[key] = check(relative, content.decode("utf-8"))
+        return answers[key]
+
+    return checked
 
 
 @pytest.fixture
@@ -886,7 +993,7 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
     combinations whose mypy test this run selected (every combination in the whole run, the
     covering array in the quick loop) once (``static_checks.py``)."""
     directory = mypy_cache_directory(request, tmp_path_factory)
-    ruff: dict[str, Report] = {}
+    ruff: dict[str, Report] = {}  # each combination of the shards checked so far
     mypy: dict[str, Report] = {}
     selected = [
         answers
@@ -896,13 +1003,14 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
     ]
 
     def ruff_report(answers: dict) -> list[str]:
-        if not ruff:
-            projects = {combination_id(each): bakery(each) for each in COMBINATIONS}
+        if combination_id(answers) not in ruff:
+            shard = shard_of(answers)
+            projects = {combination_id(each): bakery(each) for each in shard}
             ruff.update({name: Report() for name in projects})
-            work = cookies_session.root / "ruff"  # beside the bakes, in memory where they are
+            work = cookies_session.root / f"ruff-{combination_id(shard[0])}"  # beside the bakes, in memory
             work.mkdir()
             artefacts = run_ruff(projects, ruff, work)
-            checked_artefacts(request.config)["ruff and ruff format"] = artefacts
+            note_checked(request.config, "ruff and ruff format", artefacts)
         return ruff[combination_id(answers)].ruff
 
     def mypy_report(answers: dict) -> Report:
@@ -910,19 +1018,24 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
             projects = {combination_id(each): bakery(each) for each in [*selected, answers]}
             mypy.update({name: Report() for name in projects})
             artefacts = run_mypy(projects, mypy, tmp_path_factory.mktemp("mypy"), directory)
-            checked_artefacts(request.config)["mypy"] = artefacts
+            note_checked(request.config, "mypy", artefacts)
         return mypy[combination_id(answers)]
 
     return StaticChecks(ruff_report, mypy_report)
 
 
-ARTEFACTS = pytest.StashKey[dict[str, dict[str, list[str]]]]()
+ARTEFACTS = pytest.StashKey[dict[str, list[dict[str, list[str]]]]]()
 
 
-def checked_artefacts(config: pytest.Config) -> dict[str, dict[str, list[str]]]:
-    """What this process's static checks checked: for each check, each distinct artefact (a file
+def checked_artefacts(config: pytest.Config) -> dict[str, list[dict[str, list[str]]]]:
+    """What this process's static checks checked: for each check, each of its runs (one per shard
+    of the combinations for ruff, one for mypy), each run the distinct artefacts it checked (a file
     or a package, named by its path and a digest of its bytes) with the combinations it stands for."""
     return config.stash.setdefault(ARTEFACTS, {})
+
+
+def note_checked(config: pytest.Config, check: str, artefacts: dict[str, list[str]]) -> None:
+    checked_artefacts(config).setdefault(check, []).append(artefacts)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -932,26 +1045,35 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
-    checked_artefacts(node.config).update(node.workeroutput.get("checked_artefacts", {}))
+    for check, runs in node.workeroutput.get("checked_artefacts", {}).items():
+        checked_artefacts(node.config).setdefault(check, []).extend(runs)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    """How many distinct artefacts the static checks checked for how many combinations' files, and
-    where the report of which combinations each stands for is kept (pytest's cache)."""
+    """How many distinct artefacts the static checks checked for how many combinations' files (and
+    in how many runs: a file that two shards' combinations have is checked in both), and where the
+    report of which combinations each stands for is kept (pytest's cache)."""
     checked = checked_artefacts(config)
     if not checked:
         return
     terminalreporter.section("checked once per distinct artefact")
-    for check, artefacts in sorted(checked.items()):
+    report: dict[str, dict[str, list[str]]] = {}
+    for check, runs in sorted(checked.items()):
+        artefacts = report.setdefault(check, {})
+        for run in runs:
+            for artefact, names in run.items():
+                artefacts.setdefault(artefact, []).extend(names)
         combinations = {name for names in artefacts.values() for name in names}
         stands_for = sum(map(len, artefacts.values()))
+        times = sum(map(len, runs))
         terminalreporter.line(
             f"{check}: {len(artefacts)} distinct, for {stands_for} in {len(combinations)} combinations"
+            + (f"; {times} checked in {len(runs)} runs, one per shard" if len(runs) > 1 else "")
         )
     if cache := getattr(config, "cache", None):
-        report = cache.mkdir("template") / "checked-artefacts.json"
-        report.write_text(json.dumps(checked, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        terminalreporter.line(f"each with the combinations it stands for: {report}")
+        path = cache.mkdir("template") / "checked-artefacts.json"
+        path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        terminalreporter.line(f"each with the combinations it stands for: {path}")
 
 
 def mypy_cache_directory(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
@@ -1020,7 +1142,7 @@ def assert_project_tests_pass(
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, *tests, cwd=project, env=env
         )
         written = sorted(path.relative_to(home).as_posix() for path in Path(home).rglob("*"))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 0, failures_first(result.stdout) + result.stderr[-2000:]
     assert re.search(r"\b\d+ passed", result.stdout), result.stdout[-2000:]
     if coverage_gate:  # the gate ran: pytest-cov says so whether it passes or fails
         gate = re.search(r"Required test coverage of \d+(\.\d+)?% reached", result.stdout)
@@ -1038,6 +1160,16 @@ NEWEST_PYTHON = "3.14"
 SECRET_KEY = "a-test-secret-key-that-is-long-enough-0123456789"
 # The hosts those projects answer to (production refuses to start without them): the tests' own.
 TRUSTED_HOSTS = "127.0.0.1,localhost"
+
+
+def failures_first(report: str, length: int = 6000) -> str:
+    """A failed pytest run's report from its first failure (its assertion, before the logs each
+    failure captured, which can be longer than what a message shows), and its summary."""
+    start = report.find("= FAILURES =")
+    if start < 0:
+        return report[-length:]
+    summary = report.rfind("= short test summary info =")
+    return report[start : start + length] + "\n...\n" + (report[summary:] if summary > start else "")
 
 
 def free_port() -> int:

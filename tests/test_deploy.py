@@ -4,6 +4,7 @@ served by real gunicorn, with its own gunicorn.conf.py, on loopback.
 """
 
 import ast
+import functools
 import itertools
 import json
 import os
@@ -70,7 +71,8 @@ def is_name(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
-def names_read_from_environ(source: str) -> set[str]:
+@functools.cache  # one config.py for many combinations
+def names_read_from_environ(source: str) -> frozenset[str]:
     """The variable names that ``config.py`` reads from its ``environ`` mapping.
 
     Every read goes through the mapping named ``environ``: ``environ.get("NAME", ...)``,
@@ -87,7 +89,7 @@ def names_read_from_environ(source: str) -> set[str]:
                 names |= {node.args[0].value} if node.args and is_name(node.args[0]) else set()
             # A helper given the mapping and then the name: _integer(environ, "NAME", ...).
             names |= {b.value for a, b in itertools.pairwise(node.args) if is_environ(a) and is_name(b)}
-    return names
+    return frozenset(names)
 
 
 @matrix

@@ -3,12 +3,13 @@
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
 from collections.abc import Callable
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import openapi_spec_validator
 import psycopg
@@ -22,6 +23,7 @@ from conftest import (
     TEMPLATE,
     assert_project_tests_pass,
     bake,
+    baked_files,
     combination,
     combination_id,
     covering,
@@ -29,7 +31,7 @@ from conftest import (
     imported,
     matrix,
     matrix_on_the_array,
-    once_per_text,
+    once_per_file,
     read_toml,
     read_yaml,
     run,
@@ -170,27 +172,34 @@ def files(project: Path) -> list[Path]:
 @matrix
 def test_exact_file_set(bakery, answers):
     project = bakery(answers)
-    assert {path.relative_to(project).as_posix() for path in files(project)} == expected_files(answers)
+    assert set(baked_files(project)) == expected_files(answers)
     # A pruned package leaves no empty directory behind.
     empty = [
-        path.relative_to(project) for path in project.rglob("*") if path.is_dir() and not any(path.iterdir())
+        os.path.relpath(root, project)
+        for root, directories, names in os.walk(project)
+        if not directories + names
     ]
     assert not empty
 
 
 def test_a_bake_from_compiled_templates_is_a_fresh_bake(
-    bakery, cookies_session, compiled_templates, tmp_path
+    bakery, cookies_session, compiled_templates, rendered_once, tmp_path
 ):
-    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``),
-    run the hooks in this process (``run_hook_in_process``) and are made in one directory and moved
-    (``Bakes``): a bake that compiles none is byte for byte what cookiecutter makes in a process of
-    its own, its hooks in processes of theirs."""
+    """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
+    and the texts earlier bakes rendered from the same answers (``RenderedOnce``), run the hooks in
+    this process (``run_hook_in_process``) and are made in one directory and moved (``Bakes``): a
+    bake that compiles none, and takes most of its texts from memory, is byte for byte what
+    cookiecutter makes in a process of its own, its hooks in processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
+    anew, reused = rendered_once.rendered_anew, rendered_once.reused
     project = bake(cookies_session, **ALL_ON).project_path
     # Each template a bake renders is either loaded from the cache or compiled (and stored).
     assert compiled_templates.compiled_anew == compiled_anew
     assert compiled_templates.loaded > loaded
+    # Most of its texts come from memory: at least those that read no answer where all-on differs
+    # from the defaults (more, when an earlier test baked other combinations in this process).
+    assert rendered_once.reused - reused > rendered_once.rendered_anew - anew
     answers = [
         f"{name}={'yes' if value is True else 'no' if value is False else value}"
         for name, value in ALL_ON.items()
@@ -234,16 +243,15 @@ def test_the_tests_hold_coverage_to_a_gate(bakery, answers):
     assert tool["coverage"]["report"]["fail_under"] == 95  # what every combination reaches
 
 
-def problems_of_each_file(project: Path, check: Callable[[Path, str], list[str]]) -> list[str]:
-    """What ``check(path, relative_path)`` finds in each file of ``project``."""
+def problems_of_each_file(project: Path, check: Callable[[str, bytes], list[str]]) -> list[str]:
+    """What ``check(relative_path, content)`` finds in each file of the shared bake ``project``."""
     return [
-        problem for path in files(project) for problem in check(path, path.relative_to(project).as_posix())
+        problem for relative, content in baked_files(project).items() for problem in check(relative, content)
     ]
 
 
-@once_per_text
-def template_residue(path: Path, relative: str) -> list[str]:
-    text = path.read_text(encoding="utf-8")
+@once_per_file
+def template_residue(relative: str, text: str) -> list[str]:
     if relative.startswith(FLASK_TEMPLATES):
         # Flask's own Jinja reaches the project untouched; cookiecutter's does not.
         return [] if ("{%" in text or "{{" in text) and "cookiecutter" not in text else [relative]
@@ -253,9 +261,9 @@ def template_residue(path: Path, relative: str) -> list[str]:
     return [f"{relative}: {found[0]!r}"] if (found := RESIDUE.search(text)) else []
 
 
-@once_per_text
-def unclean_whitespace(path: Path, relative: str) -> list[str]:
-    text = path.read_text(encoding="utf-8")
+@once_per_file
+def unclean_whitespace(relative: str, text: str) -> list[str]:
+    suffix = PurePosixPath(relative).suffix
     if not text:  # a marker such as py.typed
         return []
     problems = []
@@ -263,7 +271,7 @@ def unclean_whitespace(path: Path, relative: str) -> list[str]:
         problems.append(f"{relative}: last line")
     if re.search(r"[ \t]$", text, re.MULTILINE):
         problems.append(f"{relative}: trailing whitespace")
-    if path.suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
+    if suffix in {".py", ".mako"}:  # Alembic's template for new revisions is Python too
         # ruff format keeps these two, which a removed Jinja block can leave behind.
         if "\n\n\n\n" in text:
             problems.append(f"{relative}: three blank lines in a row")
@@ -271,7 +279,7 @@ def unclean_whitespace(path: Path, relative: str) -> list[str]:
             problems.append(f"{relative}: blank line after {{")
     else:
         # A README's Python blocks have Python's blank lines, which ruff format gives them.
-        prose = PYTHON_BLOCK.sub("```python\n```", text) if path.suffix == ".md" else text
+        prose = PYTHON_BLOCK.sub("```python\n```", text) if suffix == ".md" else text
         if "\n\n\n" in prose:
             problems.append(f"{relative}: two blank lines in a row")
     return problems

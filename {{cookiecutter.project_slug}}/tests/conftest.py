@@ -622,12 +622,16 @@ def collector() -> Iterator[CollectorState]:
 
 @pytest.fixture
 def traced_app(make_app, collector):
-    """The app, tracing to the collector, which has no span yet."""
+    """The app, tracing to the collector, which has no span yet; the collector answers again when
+    the test ends, before what runs after it is traced (the database's clean-up, say), so that no
+    test leaves a failed export behind for the next one."""
     app = make_app(TRACES_ENDPOINT=f"{collector.url}/v1/traces")
     collector.spans.clear()
     collector.refusing = False
     collector.hanging.clear()
-    return app
+    yield app
+    collector.refusing = False
+    collector.hanging.clear()
 
 
 def flush(app):
