@@ -7,8 +7,9 @@ template, writes each file with its newline and mode, and runs the hooks, as in 
 
 What a template reads is found in its syntax tree, and a template is only taken from memory when
 that tree shows all of it: the answers (``cookiecutter.<name>`` or ``cookiecutter["<name>"]``; any
-other use of ``cookiecutter``, a loop over it say, reads all of it), Jinja's own filters and tests
-and cookiecutter's ``jsonify`` and ``slugify``, which give the same text for the same input. A
+other use of ``cookiecutter``, a loop over it say, reads all of it), Jinja's own filters (but
+``random``) and tests and cookiecutter's ``jsonify`` and ``slugify``, which give the same text for
+the same input. A
 template that reads anything else (a global such as ``random_ascii_string``, ``uuid4`` or
 ``lipsum``, an extension's tag such as ``{% now %}``, the ``random`` filter, another template
 through ``include`` or ``import``) is rendered anew in every bake. A template's text and the
@@ -49,6 +50,8 @@ def reads(tree: nodes.Template, environment: jinja2.Environment) -> frozenset[st
         return False
     if any(node.name not in PURE_FILTERS for node in tree.find_all(nodes.Filter)):
         return False
+    if any(node.name not in jinja2.tests.TESTS for node in tree.find_all(nodes.Test)):
+        return False  # an extension's test: its own code
     names: set[str] = set()
     whole = False
     parents = {id(child): node for node in tree.find_all(nodes.Node) for child in node.iter_child_nodes()}

@@ -32,6 +32,7 @@ def environment() -> StrictEnvironment:
         ("{{ uuid4() }}", False),
         ("{{ lipsum(1) }}", False),
         ("{{ [1, 2] | random }}", False),
+        ("{% if cookiecutter.project_slug is string %}yes{% endif %}", {"project_slug"}),
         ("{% include 'other.txt' %}", False),
         ("{{ _cookiecutter.project_slug }}", False),
     ],
