@@ -113,11 +113,11 @@ def over_combinations(
     The suite grows with what the combinations differ in, not with their count: a check of every
     combination is one test item, not one per combination (each item's set-up, report and hand-over
     to a worker), and the checks whose answer depends on a file's bytes only compute it once per
-    distinct file (``once_per_text``, ``static_checks``). Every combination is checked, one that
-    fails does not stop the others, and the test fails with each distinct failure and the
-    combinations it stands for. The combinations are cut into shards (``shards``), a test and a
-    worker group each: every check of a shard runs on one worker, which bakes each combination of
-    the shard once, while the other workers bake and check the other shards.
+    distinct file (``once_per_file``, ``once_per_text``, ``static_checks``). Every combination is
+    checked, one that fails does not stop the others, and the test fails with each distinct
+    failure and the combinations it stands for. The combinations are cut into shards
+    (``shards``), a test and a worker group each: every check of a shard runs on one worker, which
+    bakes each combination of the shard once, while the other workers bake and check the others.
 
     With ``on_the_array``, over the covering array's combinations alone (of the strength the
     command line asks for), and over every combination with ``--all-combinations``: for the checks
@@ -720,12 +720,10 @@ def bakery(cookies_session):
 CONTENTS: dict[bytes, bytes] = {}
 
 
-@functools.cache
-def baked_files(project: Path) -> dict[str, bytes]:
-    """Every file of a shared bake (``bakery``'s, into which no test writes), by its path in the
-    project, with its bytes: read once, for every check of its combination. Equal contents are
-    one object, whose hash Python keeps, so a check answered once per distinct file
-    (``once_per_file``) finds its answer without hashing the content again."""
+def project_files(project: Path) -> dict[str, bytes]:
+    """Every file of ``project``, by its path in the project (``/``-separated), with its bytes.
+    Equal contents are one object, whose hash Python keeps, so a check answered once per distinct
+    file (``once_per_file``) finds its answer without hashing the content again."""
     found = {}
     for root, _, names in os.walk(project):
         for name in names:
@@ -733,6 +731,11 @@ def baked_files(project: Path) -> dict[str, bytes]:
             content = Path(path).read_bytes()
             found[os.path.relpath(path, project).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
     return dict(sorted(found.items()))
+
+
+# A shared bake's files (``bakery``'s, into which no test writes): read once, for every check of
+# its combination.
+baked_files = functools.cache(project_files)
 
 
 def once_per_file(check: Callable[[str, str], list[str]]) -> Callable[[str, bytes], list[str]]:

@@ -32,11 +32,13 @@ from conftest import (
     array_combinations,
     as_run,
     assert_project_tests_pass,
+    baked_files,
     combination_id,
     covering_array,
     covering_runs,
     expensive_combinations,
     imported,
+    project_files,
     run,
     uncovered,
     with_databases,
@@ -177,14 +179,6 @@ def template_files() -> dict[Path, bytes]:
     return {file: file.read_bytes() for file in files}
 
 
-def baked_files(project: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(project).as_posix(): path.read_bytes()
-        for path in project.rglob("*")
-        if path.is_file()
-    }
-
-
 def test_a_faulty_copy_bakes_as_the_template_except_where_the_faults_answers_hold(bakery, cookies, tmp_path):
     """What the seeded-defect tests below rely on: the injected fault is the only difference, and
     only in bakes whose answers bring it out; the template itself is left as it was."""
@@ -193,7 +187,7 @@ def test_a_faulty_copy_bakes_as_the_template_except_where_the_faults_answers_hol
     template = faulty_template(fault, tmp_path)
     assert not fault.brought_out_by(ALL_ON) and fault.brought_out_by(ALL_OFF)
     for answers in (ALL_ON, ALL_OFF):
-        made = baked_files(cookies.bake(extra_context=answers, template=str(template)).project_path)
+        made = project_files(cookies.bake(extra_context=answers, template=str(template)).project_path)
         expected = baked_files(bakery(answers))
         differing = {path for path in made.keys() | expected.keys() if made.get(path) != expected.get(path)}
         if fault.brought_out_by(answers):

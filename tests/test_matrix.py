@@ -32,6 +32,7 @@ from conftest import (
     matrix,
     matrix_on_the_array,
     once_per_file,
+    project_files,
     read_toml,
     read_yaml,
     run,
@@ -165,10 +166,6 @@ def names(requirements: list[str]) -> set[str]:
     return {re.split(r"[<>=!~ ;]", requirement, maxsplit=1)[0] for requirement in requirements}
 
 
-def files(project: Path) -> list[Path]:
-    return sorted(path for path in project.rglob("*") if path.is_file())
-
-
 @matrix
 def test_exact_file_set(bakery, answers):
     project = bakery(answers)
@@ -209,9 +206,7 @@ def test_a_bake_from_compiled_templates_is_a_fresh_bake(
     )
     assert fresh.returncode == 0, fresh.stderr
     made = tmp_path / project.name
-    assert {path.relative_to(made): path.read_bytes() for path in files(made)} == {
-        path.relative_to(project): path.read_bytes() for path in files(project)
-    }
+    assert project_files(made) == project_files(project)
 
 
 @matrix
