@@ -12,7 +12,9 @@ version of the template; and a hook is run as its module's code, compiled once, 
 
 Whatever the model does not know it leaves to cookiecutter: options other than a plain bake, a
 ``_new_lines`` setting, a directory copied without rendering, a hook that is not a module with
-its templated part in its ``__main__`` block, a template that fails to render, a hook that fails.
+its templated part in its ``__main__`` block; and a bake that fails (a template that does not
+render, a hook that fails, two directories of one name) is made again by cookiecutter, from the
+start, which fails as it fails and says why.
 ``tests/test_bake_model.py`` holds its bakes to cookiecutter's, file by file (bytes and modes) and
 directory by directory: on the covering array in the quick loop, on every combination in the whole
 run.
@@ -34,7 +36,6 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.find import find_template
 from cookiecutter.utils import work_in
 from jinja2 import FileSystemLoader
-from jinja2.exceptions import TemplateError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,8 +211,7 @@ class BakeModel:
                 self.write(plan, environment, context, project_dir)
             if hooks["post_gen_project"] and hooks["post_gen_project"].run(environment, context, project_dir):
                 raise FailedHookException("post_gen_project")
-        except (TemplateError, FailedHookException):
-            # cookiecutter's own run, from the start, fails as it fails (and says why).
+        except Exception:  # noqa: BLE001 - cookiecutter's own run fails as it fails, saying why
             if project_dir is not None:
                 shutil.rmtree(project_dir)
             return cookiecutters()
@@ -225,7 +225,9 @@ class BakeModel:
         for kind, step in plan.steps:
             if kind == "dir":
                 path = environment.from_string(os.path.join(project_dir, step)).render(**context)
-                os.makedirs(path, exist_ok=True)
+                if os.path.exists(path):  # two directories of one name: cookiecutter refuses it
+                    raise FileExistsError(path)
+                os.makedirs(path)
                 continue
             outfile = os.path.join(project_dir, environment.from_string(step.path).render(**context))
             if step.copied:
