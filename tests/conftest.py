@@ -42,6 +42,7 @@ from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
 from pytest_cookies.plugin import Result
 
+from bake_model import BakeModel
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
 from rendered import RenderedOnce
@@ -663,20 +664,30 @@ class Bakes:
     that every bake's paths are the same sources, compiled once (``CompiledTemplates``), where a new
     directory per bake made them new sources for each. And cookiecutter renders the answers once,
     where pytest-cookies renders them once more for a ``Result.context`` this suite does not read.
+
+    With a ``model`` (``bake_model.py``), cookiecutter's ``generate_files`` is the model's, which
+    writes the same files without cookiecutter's per-file pipeline.
     """
 
-    def __init__(self, root: Path, config_file: Path) -> None:
-        self.root, self.config_file, self.made = root, config_file, 0
+    def __init__(self, root: Path, model: BakeModel | None = None) -> None:
+        self.root, self.model, self.made = root, model, 0
+        # cookiecutter's settings, as pytest-cookies' config file has them (directories of the
+        # session's own), given as a dict: not read from a file in every bake, and the replay
+        # written in memory with the bakes.
+        self.config = {"cookiecutters_dir": str(root / "cookiecutters"), "replay_dir": str(root / "replay")}
 
     def bake(self, extra_context: dict, template: str) -> Result:
         oven = self.root / "oven"
         shutil.rmtree(oven, ignore_errors=True)
         oven.mkdir()
         try:
-            made = cookiecutter.main.cookiecutter(
-                template, no_input=True, extra_context=extra_context, output_dir=str(oven),
-                config_file=str(self.config_file),
-            )  # fmt: skip
+            with pytest.MonkeyPatch.context() as patch:
+                if self.model:
+                    patch.setattr(cookiecutter.main, "generate_files", self.model.generate_files)
+                made = cookiecutter.main.cookiecutter(
+                    template, no_input=True, extra_context=extra_context, output_dir=str(oven),
+                    default_config=self.config,
+                )  # fmt: skip
         except Exception as error:  # noqa: BLE001 - as pytest-cookies, the result holds it
             return Result(exception=error, exit_code=-1)
         self.made += 1
@@ -686,7 +697,13 @@ class Bakes:
 
 
 @pytest.fixture(scope="session")
-def cookies_session(request, tmp_path_factory, _cookiecutter_config_file) -> Iterator[Bakes]:
+def bake_model() -> BakeModel:
+    """The model of a bake that the shared bakes use (``bake_model.py``)."""
+    return BakeModel()
+
+
+@pytest.fixture(scope="session")
+def cookies_session(request, tmp_path_factory, bake_model) -> Iterator[Bakes]:
     """The bakes of this process, written into ``MEMORY`` when it is there to write into, else
     beside pytest's temporary directories; removed at the end of the session (unless
     ``--keep-baked-projects``), as pytest-cookies removes its own."""
@@ -694,7 +711,7 @@ def cookies_session(request, tmp_path_factory, _cookiecutter_config_file) -> Ite
     root = (
         Path(tempfile.mkdtemp(prefix="bakes-", dir=MEMORY)) if in_memory else tmp_path_factory.mktemp("bakes")
     )
-    yield Bakes(root, Path(_cookiecutter_config_file))
+    yield Bakes(root, bake_model)
     if not request.config.option.keep_baked_projects:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -19,7 +19,6 @@ template with a seeded defect, is never served another's text.
 
 import functools
 import json
-import os
 import typing
 
 import jinja2
@@ -128,18 +127,20 @@ class RenderedOnce:
 
     def __init__(self, settings: typing.Callable[[jinja2.Environment], tuple]) -> None:
         self.settings = settings
-        self.known: dict[tuple, Known] = {}  # a file's path or a string, and the compile settings
+        # A template's source and the compile settings: the same text in two files (a template's
+        # copy, as cruft clones it) is one template, whose renders serve both.
+        self.known: dict[tuple, Known] = {}
         self.texts: dict[tuple, str] = {}
         self.rendered_anew = self.reused = 0
 
-    def known_as(self, where: tuple, source: str, environment: jinja2.Environment) -> Known:
-        known = self.known.get(where)
-        if known is None or known.source != source:
+    def known_as(self, source: str, settings: tuple, environment: jinja2.Environment) -> Known:
+        known = self.known.get((source, settings))
+        if known is None:
             try:
                 read = reads(environment.parse(source), environment)
             except jinja2.TemplateSyntaxError:
                 read = False  # Jinja raises it where it would
-            known = self.known[where] = Known(source, read)
+            known = self.known[source, settings] = Known(source, read)
         return known
 
     def take(self, environment: jinja2.Environment) -> None:
@@ -152,10 +153,10 @@ class RenderedOnce:
             if args or kwargs or not isinstance(name, str) or loader is None:
                 return get_template(name, *args, **kwargs)
             try:
-                source, filename, _ = loader.get_source(environment, name)
+                source, _, _ = loader.get_source(environment, name)
             except jinja2.TemplateNotFound:
                 return get_template(name)
-            known = self.known_as((os.path.abspath(filename or name), settings()), source, environment)
+            known = self.known_as(source, settings(), environment)
             if known.read is False:
                 return get_template(name)
             return Rendered(self, known, lambda: get_template(name))
@@ -163,7 +164,7 @@ class RenderedOnce:
         def string(source, *args, **kwargs):
             if args or kwargs or not isinstance(source, str):
                 return from_string(source, *args, **kwargs)
-            known = self.known_as((source, settings()), source, environment)
+            known = self.known_as(source, settings(), environment)
             if known.read is False:
                 return from_string(source)
             return Rendered(self, known, lambda: from_string(source))

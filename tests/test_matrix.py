@@ -183,10 +183,11 @@ def test_a_bake_from_compiled_templates_is_a_fresh_bake(
     bakery, cookies_session, compiled_templates, rendered_once, tmp_path
 ):
     """The suite's bakes reuse the templates Jinja compiled for earlier ones (``CompiledTemplates``)
-    and the texts earlier bakes rendered from the same answers (``RenderedOnce``), run the hooks in
-    this process (``run_hook_in_process``) and are made in one directory and moved (``Bakes``): a
-    bake that compiles none, and takes most of its texts from memory, is byte for byte what
-    cookiecutter makes in a process of its own, its hooks in processes of theirs."""
+    and the texts earlier bakes rendered from the same answers (``RenderedOnce``), are written by
+    the model of a bake (``bake_model.py``), its hooks run in this process, and are made in one
+    directory and moved (``Bakes``): a bake that compiles none, and takes most of its texts from
+    memory, is byte for byte what cookiecutter makes in a process of its own, its hooks in
+    processes of theirs."""
     bakery(DEFAULTS)  # one bake in this process at least: every template is compiled
     loaded, compiled_anew = compiled_templates.loaded, compiled_templates.compiled_anew
     anew, reused = rendered_once.rendered_anew, rendered_once.reused

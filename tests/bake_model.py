@@ -1,0 +1,243 @@
+"""A bake without cookiecutter's per-file pipeline, for the suite's shared bakes (``Bakes``).
+
+cookiecutter's ``generate_files`` walks the template, sniffs each file for binary content and its
+newline, renders each path and text, writes it, copies its mode, then renders each hook into a
+temporary file and runs that as a script. Most of a bake's time went there, and it is the same
+work for every bake. ``BakeModel.generate_files`` takes its place in ``cookiecutter.main``: the
+answers, the replay and the project directory are still cookiecutter's, and so is every render
+(through the environment cookiecutter makes, so ``rendered.py``'s memory serves it); what the
+template holds (the walk, each file's binary guess, newline, mode and bytes) is read once per
+version of the template; and a hook is run as its module's code, compiled once, and its
+``__main__`` block, the only part cookiecutter's rendering changes, rendered and run per bake.
+
+Whatever the model does not know it leaves to cookiecutter: options other than a plain bake, a
+``_new_lines`` setting, a directory copied without rendering, a hook that is not a module with
+its templated part in its ``__main__`` block; and a bake that fails (a template that does not
+render, a hook that fails, two directories of one name) is made again by cookiecutter, from the
+start, which fails as it fails and says why.
+``tests/test_bake_model.py`` holds its bakes to cookiecutter's, file by file (bytes and modes) and
+directory by directory: on the covering array in the quick loop, on every combination in the whole
+run.
+"""
+
+import ast
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import stat
+import typing
+from pathlib import Path
+
+import cookiecutter.generate
+import cookiecutter.hooks
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.find import find_template
+from cookiecutter.utils import work_in
+from jinja2 import FileSystemLoader
+
+
+@dataclasses.dataclass(frozen=True)
+class File:
+    """A file of the template: its path as cookiecutter walks it (a template of the output path)
+    and, read once, what cookiecutter reads of it in every bake."""
+
+    path: str
+    mode: int
+    copied: bool  # matched by ``_copy_without_render``: copied as it is
+    binary: bool
+    newline: str | None
+    content: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Hook:
+    """A Python hook in two parts: its module's code, which the answers do not change (compiled
+    once), and its ``__main__`` block, a template of the answers (rendered and run per bake)."""
+
+    path: str
+    module: typing.Any  # a code object
+    main: str
+
+    @classmethod
+    def read(cls, path: str) -> "Hook | None":
+        """The hook at ``path`` in two parts, or None where its templated part is not its
+        ``__main__`` block alone (cookiecutter then runs it)."""
+        source = Path(path).read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            return None
+        last = tree.body[-1] if tree.body else None
+        if not (isinstance(last, ast.If) and ast.unparse(last.test) == "__name__ == '__main__'"):
+            return None
+        lines = source.splitlines(keepends=True)
+        module, main = "".join(lines[: last.lineno - 1]), "".join(lines[last.lineno - 1 :])
+        if "{{" in module or "{%" in module or "{#" in module:
+            return None
+        return cls(path, compile(module, path, "exec"), main)
+
+    def run(self, environment, context: dict, cwd: str) -> int:
+        """Run the hook in ``cwd`` as cookiecutter's runner would (``run_hook_in_process``); its
+        exit status."""
+        namespace = {"__name__": "__main__", "__file__": self.path}
+        main = environment.from_string(self.main).render(**context)
+        with contextlib.chdir(cwd):
+            try:
+                exec(self.module, namespace)  # noqa: S102 - the template's own hook
+                exec(compile(main, self.path, "exec"), namespace)  # noqa: S102
+            except SystemExit as exit:
+                return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
+        return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What a template directory holds, in cookiecutter's walk order: ``("dir", path)`` and
+    ``("file", File)`` steps (paths relative to the template directory, still templates)."""
+
+    steps: tuple
+    copied_dirs: bool  # a directory cookiecutter copies without rendering: left to cookiecutter
+
+
+def signature(template_dir: str) -> tuple:
+    """Each file and directory under ``template_dir`` with its size and modification time: a new
+    version of a file (a seeded defect, say) is a new signature."""
+    found = []
+    for root, dirs, files in os.walk(template_dir):
+        for name in (*dirs, *files):
+            status = os.stat(os.path.join(root, name))
+            found.append((root, name, status.st_size, status.st_mtime_ns))
+    return tuple(found)
+
+
+class BakeModel:
+    """``generate_files`` for ``cookiecutter.main``, and its memory of templates and hooks."""
+
+    def __init__(self) -> None:
+        self.plans: dict[tuple, Plan] = {}
+        self.hooks: dict[tuple, Hook | None] = {}
+        self.modelled = self.declined = 0
+
+    def plan(self, template_dir: str, context: dict) -> Plan:
+        """What ``template_dir`` holds, read once per version of it and of ``_copy_without_render``."""
+        copied = json.dumps(context["cookiecutter"].get("_copy_without_render"))
+        key = (os.path.abspath(template_dir), copied, signature(template_dir))
+        if key not in self.plans:
+            self.plans[key] = self.read_plan(template_dir, context)
+        return self.plans[key]
+
+    @staticmethod
+    def read_plan(template_dir: str, context: dict) -> Plan:
+        steps: list = []
+        copied_dirs = False
+        copy_only = cookiecutter.generate.is_copy_only_path
+        with work_in(template_dir):
+            for root, dirs, files in os.walk("."):
+                dirs.sort()
+                if any(copy_only(os.path.normpath(os.path.join(root, d)), context) for d in dirs):
+                    copied_dirs = True
+                steps += [("dir", os.path.join(root, d)) for d in dirs]
+                for name in sorted(files):
+                    path = os.path.normpath(os.path.join(root, name))
+                    content = Path(path).read_bytes()
+                    binary = cookiecutter.generate.is_binary(path)
+                    newline = None
+                    if not binary:
+                        with open(path, encoding="utf-8") as read:
+                            read.readline()
+                        newline = read.newlines[0] if isinstance(read.newlines, tuple) else read.newlines
+                    mode, copied = os.stat(path).st_mode, copy_only(path, context)
+                    steps.append(("file", File(path, mode, copied, binary, newline, content)))
+        return Plan(tuple(steps), copied_dirs)
+
+    def hook(self, repo_dir: str, name: str) -> Hook | None | bool:
+        """The hook ``name`` of ``repo_dir``: False if it has none, None if cookiecutter must run it."""
+        with work_in(repo_dir):
+            scripts = cookiecutter.hooks.find_hook(name)
+            if not scripts:
+                return False
+            if len(scripts) != 1 or not scripts[0].endswith(".py"):
+                return None
+            path = os.path.abspath(scripts[0])
+        status = os.stat(path)
+        key = (path, status.st_size, status.st_mtime_ns)
+        if key not in self.hooks:
+            self.hooks[key] = Hook.read(path)
+        return self.hooks[key]
+
+    def generate_files(
+        self,
+        repo_dir,
+        context=None,
+        output_dir=".",
+        overwrite_if_exists=False,
+        skip_if_file_exists=False,
+        accept_hooks=True,
+        keep_project_on_failure=False,
+    ) -> str:
+        """cookiecutter's ``generate_files``, modelled where it is a plain bake, else its own."""
+
+        def cookiecutters() -> str:
+            self.declined += 1
+            return cookiecutter.generate.generate_files(
+                repo_dir, context, output_dir, overwrite_if_exists, skip_if_file_exists,
+                accept_hooks, keep_project_on_failure,
+            )  # fmt: skip
+
+        if overwrite_if_exists or skip_if_file_exists or not accept_hooks or keep_project_on_failure:
+            return cookiecutters()
+        if not context or context["cookiecutter"].get("_new_lines"):
+            return cookiecutters()
+        hooks = {name: self.hook(repo_dir, name) for name in ("pre_gen_project", "post_gen_project")}
+        if any(hook is None for hook in hooks.values()):
+            return cookiecutters()
+        environment = cookiecutter.generate.create_env_with_context(context)
+        template_dir = os.fspath(find_template(repo_dir, environment))
+        plan = self.plan(template_dir, context)
+        if plan.copied_dirs:
+            return cookiecutters()
+        project_dir = None
+        try:
+            made, _ = cookiecutter.generate.render_and_create_dir(
+                os.path.split(template_dir)[1], context, output_dir, environment
+            )
+            project_dir = os.path.abspath(made)
+            if hooks["pre_gen_project"] and hooks["pre_gen_project"].run(environment, context, project_dir):
+                raise FailedHookException("pre_gen_project")
+            with work_in(template_dir):
+                environment.loader = FileSystemLoader([".", "../templates"])
+                self.write(plan, environment, context, project_dir)
+            if hooks["post_gen_project"] and hooks["post_gen_project"].run(environment, context, project_dir):
+                raise FailedHookException("post_gen_project")
+        except Exception:  # noqa: BLE001 - cookiecutter's own run fails as it fails, saying why
+            if project_dir is not None:
+                shutil.rmtree(project_dir)
+            return cookiecutters()
+        self.modelled += 1
+        return project_dir
+
+    @staticmethod
+    def write(plan: Plan, environment, context: dict, project_dir: str) -> None:
+        """The template's directories and files, rendered into ``project_dir`` as cookiecutter
+        writes them (``generate_files`` and ``generate_file``)."""
+        for kind, step in plan.steps:
+            if kind == "dir":
+                path = environment.from_string(os.path.join(project_dir, step)).render(**context)
+                if os.path.exists(path):  # two directories of one name: cookiecutter refuses it
+                    raise FileExistsError(path)
+                os.makedirs(path)
+                continue
+            outfile = os.path.join(project_dir, environment.from_string(step.path).render(**context))
+            if step.copied:
+                Path(outfile).write_bytes(step.content)
+            elif os.path.isdir(outfile):  # the name rendered empty: no file
+                continue
+            elif step.binary:
+                Path(outfile).write_bytes(step.content)
+            else:
+                text = environment.get_template(step.path.replace(os.path.sep, "/")).render(**context)
+                with open(outfile, "w", encoding="utf-8", newline=step.newline) as write:
+                    write.write(text)
+            os.chmod(outfile, stat.S_IMODE(step.mode))
