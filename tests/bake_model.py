@@ -78,18 +78,24 @@ class Hook:
             return None
         return cls(path, compile(module, path, "exec"), main)
 
-    def run(self, environment, context: dict, cwd: str) -> int:
-        """Run the hook in ``cwd`` as cookiecutter's runner would (``run_hook_in_process``); its
-        exit status."""
+    def run(self, environment, context: dict, cwd: str) -> None:
+        """Run the hook in ``cwd`` as the suite's runner does (``as_a_hook``)."""
         namespace = {"__name__": "__main__", "__file__": self.path}
         main = environment.from_string(self.main).render(**context)
-        with contextlib.chdir(cwd):
-            try:
-                exec(self.module, namespace)  # noqa: S102 - the template's own hook
-                exec(compile(main, self.path, "exec"), namespace)  # noqa: S102
-            except SystemExit as exit:
-                return 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
-        return 0
+        with contextlib.chdir(cwd), as_a_hook():
+            exec(self.module, namespace)  # noqa: S102 - the template's own hook
+            exec(compile(main, self.path, "exec"), namespace)  # noqa: S102
+
+
+@contextlib.contextmanager
+def as_a_hook() -> typing.Iterator[None]:
+    """A hook run in this process ends as cookiecutter's runner has a hook's process end: an exit
+    status other than 0 fails the bake."""
+    try:
+        yield
+    except SystemExit as exit:
+        if exit.code not in (None, 0):
+            raise FailedHookException(f"Hook script failed (exit status: {exit.code})") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,13 +210,13 @@ class BakeModel:
                 os.path.split(template_dir)[1], context, output_dir, environment
             )
             project_dir = os.path.abspath(made)
-            if hooks["pre_gen_project"] and hooks["pre_gen_project"].run(environment, context, project_dir):
-                raise FailedHookException("pre_gen_project")
+            if hooks["pre_gen_project"]:
+                hooks["pre_gen_project"].run(environment, context, project_dir)
             with work_in(template_dir):
                 environment.loader = FileSystemLoader([".", "../templates"])
                 self.write(plan, environment, context, project_dir)
-            if hooks["post_gen_project"] and hooks["post_gen_project"].run(environment, context, project_dir):
-                raise FailedHookException("post_gen_project")
+            if hooks["post_gen_project"]:
+                hooks["post_gen_project"].run(environment, context, project_dir)
         except Exception:  # noqa: BLE001 - cookiecutter's own run fails as it fails, saying why
             if project_dir is not None:
                 shutil.rmtree(project_dir)

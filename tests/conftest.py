@@ -38,11 +38,10 @@ import pytest
 import yaml
 from check_jsonschema import main as check_jsonschema_main
 from click.testing import CliRunner
-from cookiecutter.exceptions import FailedHookException
 from hypothesis.configuration import set_hypothesis_home_dir
 from pytest_cookies.plugin import Result
 
-from bake_model import BakeModel
+from bake_model import BakeModel, as_a_hook
 from postgres import bin_directory, postgresql_server
 from redis_server import redis_server, redis_server_path
 from rendered import RenderedOnce
@@ -631,12 +630,8 @@ def run_hook_in_process(script_path: str, cwd: Path | str = ".") -> None:
     Python of its own: two interpreter starts were two thirds of a bake. The hooks use the
     standard library only, and run as ``__main__`` in ``cwd`` as they would there; an exit
     status other than 0 fails the bake as cookiecutter's own runner has it fail."""
-    with contextlib.chdir(cwd):
-        try:
-            runpy.run_path(script_path, run_name="__main__")
-        except SystemExit as exit:
-            if exit.code not in (None, 0):
-                raise FailedHookException(f"Hook script failed (exit status: {exit.code})") from None
+    with contextlib.chdir(cwd), as_a_hook():
+        runpy.run_path(script_path, run_name="__main__")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
 
 from bake_model import BakeModel, Hook
-from conftest import ALL_ON, DEFAULTS, TEMPLATE, Bakes, bake, matrix, matrix_on_the_array
+from conftest import ALL_ON, DEFAULTS, TEMPLATE, Bakes, bake, matrix, matrix_on_the_array, project_files
 from injection import faulty_template
 
 
@@ -27,20 +27,15 @@ def cookiecutters_bakes(cookies_session) -> Bakes:
     return Bakes(root)
 
 
-def tree(project: Path) -> dict[str, tuple[int, bytes | None]]:
-    """Every directory (``/``-ended) and file of ``project``, with its mode, and a file's bytes."""
+def modes(project: Path) -> dict[str, int]:
+    """The mode of every directory (``/``-ended) and file of ``project``: what ``project_files``
+    does not hold."""
     found = {}
     for root, directories, names in os.walk(project):
-        relative = os.path.relpath(root, project)
-        for name in directories:
+        for name in [*directories, *names]:
             path = os.path.join(root, name)
-            found[os.path.join(relative, name) + "/"] = (stat.S_IMODE(os.stat(path).st_mode), None)
-        for name in names:
-            path = os.path.join(root, name)
-            found[os.path.join(relative, name)] = (
-                stat.S_IMODE(os.stat(path).st_mode),
-                Path(path).read_bytes(),
-            )
+            relative = os.path.relpath(path, project) + ("/" if name in directories else "")
+            found[relative] = stat.S_IMODE(os.stat(path).st_mode)
     return found
 
 
@@ -56,7 +51,9 @@ def the_model_bakes_what_cookiecutter_bakes(bakery, cookiecutters_bakes, answers
     modelled = bakery(answers)
     result = bake(cookiecutters_bakes, **answers)
     assert result.exception is None, result.exception
-    assert not differences(tree(modelled), tree(result.project_path))
+    made = result.project_path
+    assert not differences(project_files(modelled), project_files(made))
+    assert not differences(modes(modelled), modes(made))
 
 
 test_the_model_bakes_what_cookiecutter_bakes_on_the_covering_array = matrix_on_the_array(
