@@ -737,11 +737,13 @@ def project_files(project: Path) -> dict[str, bytes]:
     Equal contents are one object, whose hash Python keeps, so a check answered once per distinct
     file (``once_per_file``) finds its answer without hashing the content again."""
     found = {}
-    for root, _, names in os.walk(project):
+    base = os.path.join(os.fspath(project), "")  # every path os.walk gives starts with it
+    for root, _, names in os.walk(base):
         for name in names:
             path = os.path.join(root, name)
-            content = Path(path).read_bytes()
-            found[os.path.relpath(path, project).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
+            with open(path, "rb") as file:
+                content = file.read()
+            found[path.removeprefix(base).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
     return dict(sorted(found.items()))
 
 
