@@ -23,8 +23,10 @@ run.
 import ast
 import contextlib
 import dataclasses
+import functools
 import json
 import os
+import posixpath
 import shutil
 import stat
 import typing
@@ -36,6 +38,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.find import find_template
 from cookiecutter.utils import work_in
 from jinja2 import FileSystemLoader
+from jinja2.loaders import split_template_path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +52,11 @@ class File:
     binary: bool
     newline: str | None
     content: bytes
+    # The text Jinja's FileSystemLoader reads from it (UTF-8, universal newlines), None where it is
+    # not rendered or is not UTF-8 (the loader reads it then, and fails as it fails); and the
+    # modification time the loader's ``uptodate`` compares.
+    source: str | None
+    mtime: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +92,13 @@ class Hook:
         main = environment.from_string(self.main).render(**context)
         with contextlib.chdir(cwd), as_a_hook():
             exec(self.module, namespace)  # noqa: S102 - the template's own hook
-            exec(compile(main, self.path, "exec"), namespace)  # noqa: S102
+            exec(compiled(main, self.path), namespace)  # noqa: S102
+
+
+@functools.cache
+def compiled(source: str, path: str) -> typing.Any:
+    """A hook's rendered ``__main__`` block, compiled once per text (a few per template)."""
+    return compile(source, path, "exec")
 
 
 @contextlib.contextmanager
@@ -110,12 +124,43 @@ class Plan:
 def signature(template_dir: str) -> tuple:
     """Each file and directory under ``template_dir`` with its size and modification time: a new
     version of a file (a seeded defect, say) is a new signature."""
-    found = []
-    for root, dirs, files in os.walk(template_dir):
-        for name in (*dirs, *files):
-            status = os.stat(os.path.join(root, name))
-            found.append((root, name, status.st_size, status.st_mtime_ns))
+    found: list = []
+    directories = [template_dir]
+    while directories:
+        with os.scandir(directories.pop()) as entries:
+            for entry in entries:
+                status = entry.stat()
+                found.append((entry.path, status.st_size, status.st_mtime_ns))
+                if stat.S_ISDIR(status.st_mode):
+                    directories.append(entry.path)
     return tuple(found)
+
+
+class PlannedLoader(FileSystemLoader):
+    """cookiecutter's loader (``FileSystemLoader([".", "../templates"])`` in the template
+    directory), which takes a planned file's text from the plan instead of reading it again."""
+
+    def __init__(self, plan: "Plan") -> None:
+        super().__init__([".", "../templates"])
+        self.planned = {
+            step.path.replace(os.path.sep, "/"): step
+            for kind, step in plan.steps
+            if kind == "file" and step.source is not None
+        }
+
+    def get_source(self, environment, template):
+        step = self.planned.get(template)
+        if step is None:
+            return super().get_source(environment, template)
+        filename = os.path.normpath(posixpath.join(".", *split_template_path(template)))
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(filename) == step.mtime
+            except OSError:
+                return False
+
+        return step.source, filename, uptodate
 
 
 class BakeModel:
@@ -149,13 +194,17 @@ class BakeModel:
                     path = os.path.normpath(os.path.join(root, name))
                     content = Path(path).read_bytes()
                     binary = cookiecutter.generate.is_binary(path)
-                    newline = None
+                    newline = source = None
                     if not binary:
                         with open(path, encoding="utf-8") as read:
                             read.readline()
                         newline = read.newlines[0] if isinstance(read.newlines, tuple) else read.newlines
-                    mode, copied = os.stat(path).st_mode, copy_only(path, context)
-                    steps.append(("file", File(path, mode, copied, binary, newline, content)))
+                    status, copied = os.stat(path), copy_only(path, context)
+                    if not (binary or copied):
+                        with contextlib.suppress(UnicodeDecodeError), open(path, encoding="utf-8") as read:
+                            source = read.read()
+                    mode, mtime = status.st_mode, status.st_mtime
+                    steps.append(("file", File(path, mode, copied, binary, newline, content, source, mtime)))
         return Plan(tuple(steps), copied_dirs)
 
     def hook(self, repo_dir: str, name: str) -> Hook | None | bool:
@@ -213,7 +262,7 @@ class BakeModel:
             if hooks["pre_gen_project"]:
                 hooks["pre_gen_project"].run(environment, context, project_dir)
             with work_in(template_dir):
-                environment.loader = FileSystemLoader([".", "../templates"])
+                environment.loader = PlannedLoader(plan)
                 self.write(plan, environment, context, project_dir)
             if hooks["post_gen_project"]:
                 hooks["post_gen_project"].run(environment, context, project_dir)
@@ -237,13 +286,34 @@ class BakeModel:
                 continue
             outfile = os.path.join(project_dir, environment.from_string(step.path).render(**context))
             if step.copied:
-                Path(outfile).write_bytes(step.content)
+                content = step.content
             elif os.path.isdir(outfile):  # the name rendered empty: no file
                 continue
             elif step.binary:
-                Path(outfile).write_bytes(step.content)
+                content = step.content
             else:
                 text = environment.get_template(step.path.replace(os.path.sep, "/")).render(**context)
-                with open(outfile, "w", encoding="utf-8", newline=step.newline) as write:
-                    write.write(text)
-            os.chmod(outfile, stat.S_IMODE(step.mode))
+                content = encoded(text, step.newline)
+            write_file(outfile, content, stat.S_IMODE(step.mode))
+
+
+def encoded(text: str, newline: str | None) -> bytes:
+    """``text`` as ``open(..., "w", encoding="utf-8", newline=newline)`` writes it."""
+    if newline is None:
+        newline = os.linesep
+    if newline not in ("", "\n"):
+        text = text.replace("\n", newline)
+    return text.encode("utf-8")
+
+
+def write_file(path: str, content: bytes, mode: int) -> None:
+    """``content`` into the file at ``path``, made or emptied first, with the permission bits
+    ``mode``: what cookiecutter leaves (the file written, then the template file's mode copied)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.fchmod(descriptor, mode)
+    finally:
+        os.close(descriptor)

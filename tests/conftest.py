@@ -593,14 +593,15 @@ def compiled_templates(rendered_once: RenderedOnce) -> Iterator[CompiledTemplate
 
 
 def binary_once_per_file(is_binary: Callable[[str], bool]) -> Callable[[str], bool]:
-    """binaryornot's guess for a template file (cookiecutter copies a binary file as it is), read
-    once per file and version (its path, size and modification time) in this process, not once
-    per bake."""
+    """binaryornot's guess for a template file (cookiecutter copies a binary file as it is), made
+    once per file name and content in this process, not once per bake: all it reads is the name's
+    extension and the content's first bytes, so a copy of the template (cruft's clones) takes the
+    guesses made for the template."""
     guesses: dict[tuple, bool] = {}
 
     def guess(path: str) -> bool:
-        status = os.stat(path)
-        key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+        with open(path, "rb") as file:
+            key = (os.path.basename(path), file.read())
         if key not in guesses:
             guesses[key] = is_binary(path)
         return guesses[key]
@@ -737,11 +738,13 @@ def project_files(project: Path) -> dict[str, bytes]:
     Equal contents are one object, whose hash Python keeps, so a check answered once per distinct
     file (``once_per_file``) finds its answer without hashing the content again."""
     found = {}
-    for root, _, names in os.walk(project):
+    base = os.path.join(os.fspath(project), "")  # every path os.walk gives starts with it
+    for root, _, names in os.walk(base):
         for name in names:
             path = os.path.join(root, name)
-            content = Path(path).read_bytes()
-            found[os.path.relpath(path, project).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
+            with open(path, "rb") as file:
+                content = file.read()
+            found[path.removeprefix(base).replace(os.sep, "/")] = CONTENTS.setdefault(content, content)
     return dict(sorted(found.items()))
 
 

@@ -24,6 +24,7 @@ checked, each with the combinations it stands for.
 import contextlib
 import gc
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -77,6 +78,20 @@ def the_same_section(projects: dict[str, Path], section: re.Pattern[str]) -> str
     return texts.pop()
 
 
+def python_files(project: Path) -> list[tuple[str, bytes]]:
+    """Each file of ``project`` that ruff checks, by its path in the project, with its bytes."""
+    found = []
+    base = os.path.join(os.fspath(project), "")  # every path os.walk gives starts with it
+    for root, directories, names in os.walk(base):
+        directories.sort()
+        for name in sorted(names):
+            if os.path.splitext(name)[1] in RUFF_CHECKS:
+                path = os.path.join(root, name)
+                with open(path, "rb") as file:
+                    found.append((path.removeprefix(base).replace(os.sep, "/"), file.read()))
+    return found
+
+
 def run_ruff(projects: dict[str, Path], reports: dict[str, Report], work: Path) -> dict[str, list[str]]:
     """One ``ruff check`` and one ``ruff format --check`` over each distinct Python file of
     ``projects``; the files checked (path and digest), each with the combinations that have it."""
@@ -84,10 +99,8 @@ def run_ruff(projects: dict[str, Path], reports: dict[str, Report], work: Path) 
     config = the_same_section(projects, RUFF_SECTION)
     versions: dict[str, dict[bytes, list[str]]] = {}  # a path: each distinct content, its combinations
     for name, project in projects.items():
-        for path in sorted(project.rglob("*")):
-            if path.suffix in RUFF_CHECKS and path.is_file():
-                relative = path.relative_to(project).as_posix()
-                versions.setdefault(relative, {}).setdefault(path.read_bytes(), []).append(name)
+        for relative, content in python_files(project):
+            versions.setdefault(relative, {}).setdefault(content, []).append(name)
     laid_out: dict[str, list[str]] = {}  # a file in the trees: the combinations it stands for
     artefacts: dict[str, list[str]] = {}
     trees = [work / f"t{number}" for number in range(max(map(len, versions.values())))]

@@ -20,6 +20,7 @@ a fresh install of them, as of the 64 sets at both ends with every test, runs wi
 ``--all-combinations`` (the template's weekly workflow).
 """
 
+import functools
 import itertools
 import shutil
 import sys
@@ -130,13 +131,14 @@ def test_the_dockerfiles_install_takes_the_lock_and_refuses_a_stale_one(bakery, 
     assert "uv lock" in stale.stderr, stale.stderr
 
 
-def declared_requirements(project) -> set[str]:
+@functools.cache  # a shared bake's: nothing writes into it
+def declared_requirements(project) -> frozenset[str]:
     """Every requirement a project declares, with its bounds: run time, extras and dependency groups."""
     pyproject = read_toml(project / "pyproject.toml")
     declared = [*pyproject["project"]["dependencies"]]
     declared += [r for extra in pyproject["project"].get("optional-dependencies", {}).values() for r in extra]
     declared += [r for group in pyproject["dependency-groups"].values() for r in group]
-    return set(declared)
+    return frozenset(declared)
 
 
 @matrix

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import combination
 from traffic import (
+    BOOT_TIMEOUT,
     TIMEOUT,
     healthz_seconds,
     mixed_paths,
@@ -209,7 +210,7 @@ def test_a_worker_aborted_for_its_timeout_counts_its_unsent_reports(bakery, tmp_
             output.seek(0)
             text = output.read()
         assert hung.result()[0] == "reset"  # the worker died with the request
-        healthz_seconds(port)  # and its replacement answers
+        healthz_seconds(port, timeout=BOOT_TIMEOUT)  # and its replacement answers, once booted
         output.seek(0)
         text = output.read()
     # The replacement boots once the aborted worker has exited, after its worker_exit.
