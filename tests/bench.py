@@ -1765,7 +1765,8 @@ def stand_in_suite(repository: Path) -> None:
 def quick_loop(rounds: int) -> None:
     """The quick loop, ``pytest tests -m "not slow"`` (without pytest's cache, as on a fresh copy),
     on a clone of this repository's last commit, next to a clone with the stand-in prompt and what
-    a team adds to the suite with it, taking turns; and what each checked once per distinct artefact."""
+    a team adds to the suite with it, taking turns (each first in every other round); and what each
+    checked once per distinct artefact."""
     with tempfile.TemporaryDirectory() as work:
         clones = {"now": Path(work, "now"), "one more prompt": Path(work, "more")}
         for clone in clones.values():
@@ -1779,8 +1780,10 @@ def quick_loop(rounds: int) -> None:
         times: dict[str, list[float]] = {name: [] for name in clones}
         work: dict[str, list[float]] = {name: [] for name in clones}  # CPU seconds, every process
         summaries: dict[str, list[str]] = {}
-        for _ in range(rounds):
-            for name, clone in clones.items():
+        for number in range(rounds):
+            # Each clone first in every other round: a run's place in its round weighs on both alike.
+            turns = list(clones.items()) if number % 2 == 0 else list(clones.items())[::-1]
+            for name, clone in turns:
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 result = subprocess.run(
