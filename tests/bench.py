@@ -1821,7 +1821,7 @@ def quick_loop(rounds: int) -> None:
         "each run's CPU": tuple(" ".join(f"{t:.0f}" for t in work[name]) for name in clones),
     }
     for row, (left, right) in rows.items():
-        print(f"  {row:<42}{left:>30}{right:>32}")
+        print(f"  {row:<42}{left:>30}  {right:>30}")
     for name in clones:
         print(f"  {name}:")
         for line in summaries[name]:
