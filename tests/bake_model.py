@@ -6,8 +6,9 @@ temporary file and runs that as a script. Most of a bake's time went there, and 
 work for every bake. ``BakeModel.generate_files`` takes its place in ``cookiecutter.main``: the
 answers, the replay and the project directory are still cookiecutter's, and so is every render
 (through the environment cookiecutter makes, so ``rendered.py``'s memory serves it); what the
-template holds (the walk, each file's binary guess, newline, mode and bytes) is read once per
-version of the template; and a hook is run as its module's code, compiled once, and its
+template holds (the walk, each file's binary guess, newline, mode, bytes and text) is read once per
+version of the template, Jinja's loader taking each text from there, and each file is written with
+one ``open``; and a hook is run as its module's code, compiled once, and its
 ``__main__`` block, the only part cookiecutter's rendering changes, rendered and run per bake.
 
 Whatever the model does not know it leaves to cookiecutter: options other than a plain bake, a
@@ -131,7 +132,7 @@ def signature(template_dir: str) -> tuple:
             for entry in entries:
                 status = entry.stat()
                 found.append((entry.path, status.st_size, status.st_mtime_ns))
-                if stat.S_ISDIR(status.st_mode):
+                if entry.is_dir(follow_symlinks=False):  # as os.walk, which cookiecutter's walk is
                     directories.append(entry.path)
     return tuple(found)
 
