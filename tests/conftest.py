@@ -698,14 +698,38 @@ def bake_model() -> BakeModel:
     return BakeModel()
 
 
+def remove_the_bakes_of_ended_processes(memory: Path) -> list[str]:
+    """Remove the bakes in ``memory`` whose process has ended without removing them (killed, say):
+    memory the machine would not get back until it restarts. The bakes of a process still running
+    (another session's), and whatever this suite did not make, are left. The names removed."""
+    removed = []
+    for path in sorted(memory.glob("bakes-*-*")):
+        pid = path.name.split("-")[1]
+        if not pid.isdigit() or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # ended
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+        except PermissionError:  # running, as another user
+            continue
+    return removed
+
+
 @pytest.fixture(scope="session")
 def cookies_session(request, tmp_path_factory, bake_model) -> Iterator[Bakes]:
     """The bakes of this process, written into ``MEMORY`` when it is there to write into, else
     beside pytest's temporary directories; removed at the end of the session (unless
-    ``--keep-baked-projects``), as pytest-cookies removes its own."""
+    ``--keep-baked-projects``), as pytest-cookies removes its own, and by a later session if this
+    one is killed before its end (``remove_the_bakes_of_ended_processes``)."""
     in_memory = MEMORY.is_dir() and os.access(MEMORY, os.W_OK)
+    if in_memory:
+        remove_the_bakes_of_ended_processes(MEMORY)
     root = (
-        Path(tempfile.mkdtemp(prefix="bakes-", dir=MEMORY)) if in_memory else tmp_path_factory.mktemp("bakes")
+        Path(tempfile.mkdtemp(prefix=f"bakes-{os.getpid()}-", dir=MEMORY))
+        if in_memory
+        else tmp_path_factory.mktemp("bakes")
     )
     yield Bakes(root, bake_model)
     if not request.config.option.keep_baked_projects:

@@ -4,18 +4,32 @@ The shared bakes (``bakery``) are the model's. Here its bakes are held, file by 
 mode) and directory by directory, to cookiecutter's own ``generate_files`` from the same answers:
 on the covering array in the quick loop, on every combination in the whole run. What the model
 does not know it leaves to cookiecutter, and a bake that fails, fails as cookiecutter's does.
+The bakes of a session killed before its end are removed by the next.
 """
 
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException, UndefinedVariableInTemplate
 
 from bake_model import BakeModel, Hook
-from conftest import ALL_ON, DEFAULTS, TEMPLATE, Bakes, bake, matrix, matrix_on_the_array, project_files
+from conftest import (
+    ALL_ON,
+    DEFAULTS,
+    MEMORY,
+    TEMPLATE,
+    Bakes,
+    bake,
+    matrix,
+    matrix_on_the_array,
+    project_files,
+    remove_the_bakes_of_ended_processes,
+)
 from injection import faulty_template
 
 
@@ -134,3 +148,23 @@ def test_the_model_reads_a_template_again_when_a_file_changes(tmp_path):
     second = model.plan(str(template), {"cookiecutter": {}})
     assert first is not second
     assert [step.content for kind, step in second.steps if kind == "file"] == [b"three\n"]
+
+
+def test_the_bakes_of_an_ended_session_are_removed_and_no_others(tmp_path, cookies_session):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead = int(ended.stdout)  # a process that has exited
+    made = {
+        f"bakes-{dead}-abc": True,  # a killed session's: removed
+        f"bakes-{os.getpid()}-def": False,  # this process's
+        "bakes-1-ghi": False,  # init's: a process that runs
+        "bakes-xyz": False,  # named otherwise than this suite names its bakes
+        f"others-{dead}-jkl": False,
+    }
+    for name in made:
+        (tmp_path / name / "oven").mkdir(parents=True)
+    assert remove_the_bakes_of_ended_processes(tmp_path) == [name for name, gone in made.items() if gone]
+    left = sorted(name for name, gone in made.items() if not gone)
+    assert sorted(path.name for path in tmp_path.iterdir()) == left
+    # This session's own bakes carry its process's id, and are not another session's to remove.
+    if cookies_session.root.parent == MEMORY:
+        assert cookies_session.root.name.startswith(f"bakes-{os.getpid()}-")
