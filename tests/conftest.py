@@ -712,7 +712,7 @@ def remove_the_bakes_of_ended_processes(memory: Path) -> list[str]:
         except ProcessLookupError:  # ended
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
-        except PermissionError:  # running, as another user
+        except (PermissionError, OverflowError):  # running as another user; no process's id
             continue
     return removed
 

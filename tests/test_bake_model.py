@@ -158,6 +158,7 @@ def test_the_bakes_of_an_ended_session_are_removed_and_no_others(tmp_path, cooki
         f"bakes-{os.getpid()}-def": False,  # this process's
         "bakes-1-ghi": False,  # init's: a process that runs
         "bakes-xyz": False,  # named otherwise than this suite names its bakes
+        f"bakes-{2**70}-mno": False,  # a number no process's id can be
         f"others-{dead}-jkl": False,
     }
     for name in made:
