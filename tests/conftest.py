@@ -1051,7 +1051,7 @@ def static_checks(bakery, cookies_session, request, tmp_path_factory) -> StaticC
             ruff.update({name: Report() for name in projects})
             work = cookies_session.root / f"ruff-{combination_id(shard[0])}"  # beside the bakes, in memory
             work.mkdir()
-            artefacts = run_ruff(projects, ruff, work)
+            artefacts = run_ruff(projects, ruff, work, baked_files)
             note_checked(request.config, "ruff and ruff format", artefacts)
         return ruff[combination_id(answers)].ruff
 

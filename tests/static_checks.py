@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,29 +79,23 @@ def the_same_section(projects: dict[str, Path], section: re.Pattern[str]) -> str
     return texts.pop()
 
 
-def python_files(project: Path) -> list[tuple[str, bytes]]:
-    """Each file of ``project`` that ruff checks, by its path in the project, with its bytes."""
-    found = []
-    base = os.path.join(os.fspath(project), "")  # every path os.walk gives starts with it
-    for root, directories, names in os.walk(base):
-        directories.sort()
-        for name in sorted(names):
-            if os.path.splitext(name)[1] in RUFF_CHECKS:
-                path = os.path.join(root, name)
-                with open(path, "rb") as file:
-                    found.append((path.removeprefix(base).replace(os.sep, "/"), file.read()))
-    return found
-
-
-def run_ruff(projects: dict[str, Path], reports: dict[str, Report], work: Path) -> dict[str, list[str]]:
+def run_ruff(
+    projects: dict[str, Path],
+    reports: dict[str, Report],
+    work: Path,
+    files: Callable[[Path], dict[str, bytes]],
+) -> dict[str, list[str]]:
     """One ``ruff check`` and one ``ruff format --check`` over each distinct Python file of
-    ``projects``; the files checked (path and digest), each with the combinations that have it."""
+    ``projects``, whose files ``files`` reads (``conftest.project_files``, or ``baked_files`` for
+    the shared bakes, which the other checks have read already); the files checked (path and
+    digest), each with the combinations that have it."""
     [slug] = {path.name for path in projects.values()}
     config = the_same_section(projects, RUFF_SECTION)
     versions: dict[str, dict[bytes, list[str]]] = {}  # a path: each distinct content, its combinations
     for name, project in projects.items():
-        for relative, content in python_files(project):
-            versions.setdefault(relative, {}).setdefault(content, []).append(name)
+        for relative, content in files(project).items():
+            if os.path.splitext(relative)[1] in RUFF_CHECKS:
+                versions.setdefault(relative, {}).setdefault(content, []).append(name)
     laid_out: dict[str, list[str]] = {}  # a file in the trees: the combinations it stands for
     artefacts: dict[str, list[str]] = {}
     trees = [work / f"t{number}" for number in range(max(map(len, versions.values())))]
@@ -187,13 +182,3 @@ def mypy_in_process(directory: Path, cache: Path) -> tuple[int, str]:
         # checks here would walk them all again, for seconds.
         gc.freeze()
     return status, stdout + stderr
-
-
-def check_projects(projects: dict[str, Path], work: Path, cache: Path) -> dict[str, Report]:
-    """ruff and mypy on ``projects`` (a name each: a combination's id), in one go."""
-    reports = {name: Report() for name in projects}
-    (work / "ruff").mkdir()
-    (work / "mypy").mkdir()
-    run_ruff(projects, reports, work / "ruff")
-    run_mypy(projects, reports, work / "mypy", cache)
-    return reports

@@ -4,7 +4,7 @@ carry a defect, and name it; seeded by the injection harness."""
 
 import pytest
 
-from conftest import ALL_ON, COMBINATIONS, checked_answers, combination_id
+from conftest import ALL_ON, COMBINATIONS, checked_answers, combination_id, project_files
 from injection import PROJECT, Fault, faulty_template, inject
 from static_checks import Report, run_mypy, run_ruff
 
@@ -51,7 +51,7 @@ def test_a_defect_in_some_combinations_fails_those_and_only_those(cookies_sessio
     reports = {name: Report() for name in projects}
     (tmp_path / "ruff").mkdir()
     (tmp_path / "mypy").mkdir()
-    files = run_ruff(projects, reports, tmp_path / "ruff")
+    files = run_ruff(projects, reports, tmp_path / "ruff", project_files)
     packages = run_mypy(
         {name: projects[name] for name in checked}, reports, tmp_path / "mypy", tmp_path / "mypy-cache"
     )
