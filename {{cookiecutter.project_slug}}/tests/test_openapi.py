@@ -509,11 +509,9 @@ def test_created_resources_can_be_read_through_their_links(api, service):
         def step(self, input):
             output = super().step(input)
             # Not a link Schemathesis inferred, which is none of the document's, nor a link whose
-            # values it left out to try others. (Schemathesis 4.1, the oldest this project takes,
-            # infers no link and applies every one: it has neither attribute.)
+            # values it left out to try others.
             link = input.transition
-            inferred = getattr(link, "is_inferred", False)
-            if link is not None and not inferred and getattr(input, "is_applied", True):
+            if link is not None and not link.is_inferred and input.is_applied:
                 followed.append((input.case.operation.label, output.response.status_code))
             return output
 
