@@ -1280,6 +1280,10 @@ HAPPY_OPTIONS = {
     # Every request traced (the SDK's default sampling) and exported to a collector that answers.
     "use_tracing": ("use_tracing=yes",),
 }
+# The control: a second bare Flask, served and driven as the first, on a database of its own. Its
+# ratios to the first are the bench's own spread, which a ratio of the generated project's is read
+# against (the p99's above all, the last of a hundred).
+HAPPY_CONTROL = "bare Flask again"
 
 
 def parse_response(buffer: bytearray) -> tuple[int, dict[str, str], int] | None:
@@ -1420,7 +1424,9 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
     GET answered 200, a POST answered 201 and a GET answered 404: requests per second and p50 and
     p99 latency from ``HAPPY_CLIENTS`` kept-alive clients, in ``2 * times`` rounds of half of
     ``requests`` each, the servers taking turns round by round after a warm-up; each ratio is the
-    median of the rounds' ratios. Then each worker's resident memory after the warm-up.
+    median of the rounds' ratios. A second bare Flask, the control (``HAPPY_CONTROL``), is served
+    and driven alike: its ratios to the first are the bench's own spread. Then each worker's
+    resident memory after the warm-up.
 
     The project's settings give gunicorn a Logger whose access lines are scrubbed by the project's
     own code, which it imports, and with it the whole package, in each worker: a bare worker
@@ -1470,9 +1476,11 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
         (path / "plain_logger.conf.py").write_text(PLAIN_LOGGER_CONFIG, encoding="utf-8")
         bare_url = server.create_database("bare").replace("postgresql://", "postgresql+psycopg://", 1)
         plain_url = server.create_database("plain").replace("postgresql://", "postgresql+psycopg://", 1)
+        again_url = server.create_database("again").replace("postgresql://", "postgresql+psycopg://", 1)
         bare = {"PYTHONPATH": f"{project / 'src'}:{path}", "BARE_DATABASE_URL": bare_url}
         plain = {**bare, "BARE_DATABASE_URL": plain_url}
-        for environment in (bare, plain):
+        again = {**bare, "BARE_DATABASE_URL": again_url}
+        for environment in (bare, plain, again):
             tables = [sys.executable, "-c", HAPPY_BARE_TABLES]
             subprocess.run(tables, env={**os.environ, **environment}, check=True, capture_output=True)
         # The default project, and the same with each option whose cost a team weighs
@@ -1487,6 +1495,7 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
         served = {
             # The project stays importable: gunicorn.conf.py checks its configuration first.
             "bare Flask": gunicorn_process(project, workers=workers, app="bare:app", **bare),
+            HAPPY_CONTROL: gunicorn_process(project, workers=workers, app="bare:app", **again),
             "generated": gunicorn_process(
                 project, workers=workers, DATABASE_URL=urls["generated"], LOG_FILE=str(path / "app.log")
             ),
@@ -1546,8 +1555,9 @@ def against_bare(measured: dict, measure: str, name: str) -> tuple[float, float]
 
 def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str, dict[int, int]]) -> None:
     """The happy path's rows, bare Flask first, with issue 31's targets (for the default project)
-    and whether each is met; then each option's value and its ratio to bare Flask's."""
-    options = list(HAPPY_OPTIONS)
+    and whether each is met; then the control's value and its ratio to bare Flask's, and each
+    option's."""
+    options = [HAPPY_CONTROL, *HAPPY_OPTIONS]
     heading = "".join(f"{name:>20}{'ratio':>7}" for name in options)
     print(f"{label:<44}{'bare Flask':>11}{'generated':>11}{'ratio':>7}{heading}  target (generated)")
     rounds = len(next(iter(next(iter(measures.values())).values()))["rate"])
@@ -1572,6 +1582,7 @@ def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str
             values = f"{statistics.median(theirs):>11.1f}{value:>11.1f}{ratio:>6.2f}x"
             print(f"{'  ' + text:<44}{values}{others}  {verdict}")
     limit = HAPPY_MEMORY / 2**20
+    options = list(HAPPY_OPTIONS)
     heading = "".join(f"{name:>20}{'more':>7}" for name in options)
     print(
         f"{'worker RSS after the warm-up (MiB)':<44}{'bare Flask':>11}{'generated':>11}{'more':>7}{heading}"
@@ -1598,7 +1609,7 @@ def check_happy_answers(name: str, port: int) -> None:
     assert status == 200 and json.loads(body) == {"id": item, "name": "first"}, (name, status, body[:300])
     status, headers, body = exchange(port, http_request(port, "GET", f"/api/items/{HAPPY_MISSING}"))
     assert status == 404, (name, status, body[:300])
-    if name not in ("bare Flask", "plain"):
+    if name not in ("bare Flask", HAPPY_CONTROL, "plain"):
         assert headers["content-type"] == "application/problem+json", headers
 
 
