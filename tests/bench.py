@@ -1474,12 +1474,16 @@ def happy_path(requests: int, workers: int = 4, times: int = HAPPY_TIMES) -> Non
         path = Path(output)
         (path / "bare.py").write_text(HAPPY_BARE_APP, encoding="utf-8")
         (path / "plain_logger.conf.py").write_text(PLAIN_LOGGER_CONFIG, encoding="utf-8")
-        bare_url = server.create_database("bare").replace("postgresql://", "postgresql+psycopg://", 1)
-        plain_url = server.create_database("plain").replace("postgresql://", "postgresql+psycopg://", 1)
-        again_url = server.create_database("again").replace("postgresql://", "postgresql+psycopg://", 1)
-        bare = {"PYTHONPATH": f"{project / 'src'}:{path}", "BARE_DATABASE_URL": bare_url}
-        plain = {**bare, "BARE_DATABASE_URL": plain_url}
-        again = {**bare, "BARE_DATABASE_URL": again_url}
+        # Each bare app on a database of its own, through psycopg 3 (the URL's default is psycopg2).
+        bare, plain, again = (
+            {
+                "PYTHONPATH": f"{project / 'src'}:{path}",
+                "BARE_DATABASE_URL": server.create_database(name).replace(
+                    "postgresql://", "postgresql+psycopg://", 1
+                ),
+            }
+            for name in ("bare", "plain", "again")
+        )
         for environment in (bare, plain, again):
             tables = [sys.executable, "-c", HAPPY_BARE_TABLES]
             subprocess.run(tables, env={**os.environ, **environment}, check=True, capture_output=True)
@@ -1557,8 +1561,8 @@ def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str
     """The happy path's rows, bare Flask first, with issue 31's targets (for the default project)
     and whether each is met; then the control's value and its ratio to bare Flask's, and each
     option's."""
-    options = [HAPPY_CONTROL, *HAPPY_OPTIONS]
-    heading = "".join(f"{name:>20}{'ratio':>7}" for name in options)
+    columns = [HAPPY_CONTROL, *HAPPY_OPTIONS]  # each with its ratio to bare Flask's
+    heading = "".join(f"{name:>20}{'ratio':>7}" for name in columns)
     print(f"{label:<44}{'bare Flask':>11}{'generated':>11}{'ratio':>7}{heading}  target (generated)")
     rounds = len(next(iter(next(iter(measures.values())).values()))["rate"])
     print(f"  {HAPPY_CLIENTS} kept-alive clients, {rounds} rounds of {requests // 2} each, taking turns")
@@ -1577,12 +1581,12 @@ def print_happy_path(label: str, requests: int, measures: dict, memory: dict[str
                 met = ratio >= target if at_least else ratio <= target
                 verdict = f"{'>=' if at_least else '<='} {target:.2f}x: {'met' if met else 'NOT MET'}"
             others = "".join(
-                f"{v:>20.1f}{r:>6.2f}x" for v, r in (against_bare(measured, measure, o) for o in options)
+                f"{v:>20.1f}{r:>6.2f}x" for v, r in (against_bare(measured, measure, c) for c in columns)
             )
             values = f"{statistics.median(theirs):>11.1f}{value:>11.1f}{ratio:>6.2f}x"
             print(f"{'  ' + text:<44}{values}{others}  {verdict}")
     limit = HAPPY_MEMORY / 2**20
-    options = list(HAPPY_OPTIONS)
+    options = list(HAPPY_OPTIONS)  # the control's workers are bare Flask's, so not among them
     heading = "".join(f"{name:>20}{'more':>7}" for name in options)
     print(
         f"{'worker RSS after the warm-up (MiB)':<44}{'bare Flask':>11}{'generated':>11}{'more':>7}{heading}"
